@@ -1,0 +1,105 @@
+"""Where things live in a maxai repository, and names that are safe to turn into paths."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from maxai.errors import ConfigError, Problem
+
+CONFIGS_DIR = "maxaiconfigs"
+DAGS_DIR = "maxaidags"
+USECASES_DIR = "maxaiusecases"
+SPARK_CONFIG = "spark_config.json"
+KUBEPOD_CONFIG = "kubepod_config.json"
+PY_CONFIG = "py_config.json"
+CONFIG_FILES = (SPARK_CONFIG, KUBEPOD_CONFIG, PY_CONFIG)
+ROOT_ENV = "MAXAI_ROOT"
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True, order=True)
+class ObjectiveRef:
+    """Identity of one objective, hence of one DAG."""
+
+    domain: str
+    usecase: str
+    objective: str
+
+    def __post_init__(self) -> None:
+        problems = []
+        for kind, value in (("domain", self.domain), ("use case", self.usecase), ("objective", self.objective)):
+            if not isinstance(value, str) or not _NAME.match(value):
+                problems.append(
+                    Problem(
+                        f"{CONFIGS_DIR}/",
+                        (),
+                        f"{kind} name {value!r} is not allowed: use 1-64 letters, digits, '_' or '-', "
+                        "starting with a letter or digit",
+                    )
+                )
+        if problems:
+            raise ConfigError(problems)
+
+    @property
+    def dag_id(self) -> str:
+        return f"{self.domain}.{self.usecase}.{self.objective}"
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        return (self.domain, self.usecase, self.objective)
+
+    def __str__(self) -> str:
+        return "/".join(self.parts)
+
+
+def is_valid_name(value: str) -> bool:
+    return bool(_NAME.match(value))
+
+
+def find_root(start: Path | None = None) -> Path:
+    """``$MAXAI_ROOT``, else the nearest folder at or above ``start`` holding ``maxaiconfigs/``."""
+    env_root = os.environ.get(ROOT_ENV)
+    if env_root:
+        root = Path(env_root)
+        if not (root / CONFIGS_DIR).is_dir():
+            raise ConfigError.single(env_root, (), f"{ROOT_ENV} points to a folder without {CONFIGS_DIR}/")
+        return root.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIGS_DIR).is_dir():
+            return folder
+    raise ConfigError.single(
+        str(here), (), f"no {CONFIGS_DIR}/ folder here or above; set {ROOT_ENV} or pass root= explicitly"
+    )
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """True when ``path``, with symlinks resolved, stays within ``folder``."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def list_dirs(folder: Path) -> list[str]:
+    try:
+        return sorted(entry.name for entry in os.scandir(folder) if entry.is_dir() and not entry.name.startswith((".", "_")))
+    except OSError:
+        return []
+
+
+def discover_objectives(root: Path) -> list[ObjectiveRef]:
+    """Every objective folder under ``maxaiconfigs/`` whose names are valid (invalid ones are skipped here)."""
+    configs = root / CONFIGS_DIR
+    refs = []
+    for domain in list_dirs(configs):
+        for usecase in list_dirs(configs / domain):
+            for objective in list_dirs(configs / domain / usecase):
+                if is_valid_name(domain) and is_valid_name(usecase) and is_valid_name(objective):
+                    refs.append(ObjectiveRef(domain, usecase, objective))
+    return refs

@@ -1,0 +1,413 @@
+"""Load, layer and validate the configs of one objective, collecting every problem."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from maxai.config.diagnostics import did_you_mean, problems_from_validation
+from maxai.config.graph import order_tasks
+from maxai.config.jsonfile import locate, read_config_file
+from maxai.config.k8s_schema import check_k8s_object
+from maxai.config.layering import Layer, merge_config, trace_source
+from maxai.config.layout import (
+    CONFIG_FILES,
+    CONFIGS_DIR,
+    KUBEPOD_CONFIG,
+    PY_CONFIG,
+    SPARK_CONFIG,
+    USECASES_DIR,
+    ObjectiveRef,
+    inside,
+    list_dirs,
+)
+from maxai.config.models import (
+    DAG_SECTION,
+    K8S_OBJECT_FIELDS,
+    KubePodConfigFile,
+    PyConfigFile,
+    SparkConfigFile,
+    SparkSubmitConf,
+    TaskParams,
+)
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.config.secrets import find_plaintext_secrets
+from maxai.errors import ConfigError, JsonPath, Problem
+
+# spark-submit flags spelled with dashes (num-executors) name the same operator argument.
+_SPARK_ARGUMENTS = frozenset(SparkSubmitConf.model_fields)
+SPARK_PATH_ARGUMENTS = ("application", "py_files", "files", "archives", "jars", "properties_file", "keytab")
+URI_SCHEMES = ("local", "s3", "s3a", "s3n", "gs", "hdfs", "abfs", "abfss", "wasb", "wasbs", "oci", "http", "https")
+
+
+class _Collector:
+    """Problems from several files, each traced back to its own file and position."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, layers: list[Layer], merged_path: JsonPath, message: str) -> None:
+        layer, path = trace_source(layers, merged_path)
+        line, column = locate(layer.text, path)
+        self.problems.append(Problem(layer.display, path, message, line, column))
+
+    def add_validation(self, layers: list[Layer], error: ValidationError, data: Any, model: type[BaseModel]) -> None:
+        for path, message in problems_from_validation(error, data, model):
+            self.add(layers, path, message)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
+
+
+def _display(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _normalise_spark_keys(data: Any, layer_name: str, text: str, problems: list[Problem]) -> Any:
+    """``num-executors`` -> ``num_executors`` for known arguments; both spellings at once is an error."""
+    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+        return data
+    tasks = []
+    for index, task in enumerate(data["tasks"]):
+        submit = task.get("spark_submit_conf") if isinstance(task, dict) else None
+        if not isinstance(submit, dict):
+            tasks.append(task)
+            continue
+        normalised: dict[str, Any] = {}
+        for key, value in submit.items():
+            canonical = key.replace("-", "_")
+            target = canonical if canonical in _SPARK_ARGUMENTS else key
+            if target in normalised:
+                path: JsonPath = ("tasks", index, "spark_submit_conf", key)
+                line, column = locate(text, path)
+                problems.append(
+                    Problem(layer_name, path, f"{key!r} is given twice (also as {target!r}); keep one", line, column)
+                )
+            normalised[target] = value
+        tasks.append({**task, "spark_submit_conf": normalised})
+    return {**data, "tasks": tasks}
+
+
+def _drop_unset(mapping: Any) -> Any:
+    """An empty string means "not set" (the conventions' ``"py_files": ""``)."""
+    if not isinstance(mapping, dict):
+        return mapping
+    return {key: value for key, value in mapping.items() if value != ""}
+
+
+def _clean_spark(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    cleaned = dict(data)
+    if "conf" in cleaned:
+        cleaned["conf"] = _drop_unset(cleaned["conf"])
+    if isinstance(cleaned.get("tasks"), list):
+        tasks = []
+        for task in cleaned["tasks"]:
+            if isinstance(task, dict) and isinstance(task.get("spark_submit_conf"), dict):
+                submit = _drop_unset(task["spark_submit_conf"])
+                if "conf" in submit:
+                    submit["conf"] = _drop_unset(submit["conf"])
+                task = {**task, "spark_submit_conf": submit}
+            tasks.append(task)
+        cleaned["tasks"] = tasks
+    return cleaned
+
+
+def _clean_kubepod(data: Any) -> Any:
+    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+        return data
+    tasks = [
+        {**task, "conf": _drop_unset(task["conf"])} if isinstance(task, dict) and isinstance(task.get("conf"), dict) else task
+        for task in data["tasks"]
+    ]
+    return {**data, "tasks": tasks}
+
+
+def _merge_layers(layers: list[Layer]) -> Any:
+    merged = layers[0].data
+    for layer in layers[1:]:
+        merged = merge_config(merged, layer.data)
+    return merged
+
+
+def _validate(
+    collector: _Collector, layers: list[Layer], model: type[BaseModel], clean: Callable[[Any], Any]
+) -> tuple[Any, Any]:
+    data = clean(_merge_layers(layers))
+    try:
+        return model.model_validate(data), data
+    except ValidationError as error:
+        collector.add_validation(layers, error, data, model)
+        return None, data
+
+
+def _is_uri(value: str) -> bool:
+    scheme, sep, _ = value.partition("://")
+    return bool(sep) and scheme.lower() in URI_SCHEMES
+
+
+def _check_code_path(value: str, root: Path, code_dir: Path) -> str | None:
+    """Problem with a path-valued Spark argument, or None. Relative paths are under the use case's code folder."""
+    if _is_uri(value):
+        return None
+    if "://" in value:
+        return f"{value!r}: unsupported URI scheme; use one of {', '.join(URI_SCHEMES)}"
+    if PurePosixPath(value).is_absolute() or (len(value) > 1 and value[1] == ":"):
+        return (
+            f"{value!r} is an absolute path; give a path relative to {_display(root, code_dir)}/ "
+            "or a URI such as local:///opt/app/main.py"
+        )
+    target = code_dir / value
+    if not inside(target, root):
+        return f"{value!r} leads outside the repository"
+    if not target.exists():
+        return f"{value!r} not found (looked for {_display(root, target)})"
+    return None
+
+
+def _check_data_path(value: str) -> str | None:
+    if _is_uri(value):
+        return None
+    if "://" in value:
+        return f"{value!r}: unsupported URI scheme; use one of {', '.join(URI_SCHEMES)}"
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or (len(value) > 1 and value[1] == ":"):
+        return f"{value!r} must be a relative path inside the data folder (no '..', not absolute) or a URI such as s3a://bucket/key"
+    return None
+
+
+def _stray_files(root: Path, folder: Path) -> list[Problem]:
+    problems = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.is_file() and entry.name.endswith(".json") and entry.name not in CONFIG_FILES:
+            hint = did_you_mean(entry.name, CONFIG_FILES) or f" (expected one of {', '.join(CONFIG_FILES)})"
+            problems.append(Problem(_display(root, Path(entry.path)), (), f"unknown config file{hint}"))
+    return problems
+
+
+def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> dict[str, list[Layer]]:
+    layers: dict[str, list[Layer]] = {}
+    for file_name in CONFIG_FILES:
+        found = []
+        for folder in folders:
+            path = folder / file_name
+            if not path.is_file():
+                continue
+            display = _display(root, path)
+            if not inside(path, root / CONFIGS_DIR):
+                problems.append(Problem(display, (), "is a link leading outside maxaiconfigs/"))
+                continue
+            try:
+                data, text = read_config_file(path, display)
+            except ConfigError as error:
+                problems.extend(error.problems)
+                continue
+            if not isinstance(data, dict):
+                problems.append(Problem(display, (), "the file must hold a JSON object", 1, 1))
+                continue
+            if file_name == SPARK_CONFIG:
+                data = _normalise_spark_keys(data, display, text, problems)
+            found.append(Layer(display, data, text))
+        if found:
+            layers[file_name] = found
+    return layers
+
+
+def _objective_folders(root: Path, ref: ObjectiveRef) -> tuple[Path, Path]:
+    configs = root / CONFIGS_DIR
+    usecase_dir = configs / ref.domain / ref.usecase
+    objective_dir = usecase_dir / ref.objective
+    if not objective_dir.is_dir():
+        where, name, kind = configs, ref.domain, "domain"
+        if (configs / ref.domain).is_dir():
+            where, name, kind = configs / ref.domain, ref.usecase, "use case"
+            if usecase_dir.is_dir():
+                where, name, kind = usecase_dir, ref.objective, "objective"
+        hint = did_you_mean(name, list_dirs(where))
+        raise ConfigError.single(
+            _display(root, where / name), (), f"{kind} folder {_display(root, where / name)}/ not found{hint}"
+        )
+    if not inside(objective_dir, configs):
+        raise ConfigError.single(_display(root, objective_dir), (), "is a link leading outside maxaiconfigs/")
+    return usecase_dir, objective_dir
+
+
+def load_objective(root: Path, domain: str, usecase: str, objective: str) -> ObjectiveConfig:
+    """Read only this objective's files (and its use case's), layer, validate and resolve them."""
+    ref = ObjectiveRef(domain, usecase, objective)
+    root = root.resolve()
+    usecase_dir, objective_dir = _objective_folders(root, ref)
+    code_dir = root / USECASES_DIR / domain / usecase
+
+    read_problems = _stray_files(root, usecase_dir) + _stray_files(root, objective_dir)
+    layers = _read_layers(root, [usecase_dir, objective_dir], read_problems)
+    if read_problems:
+        raise ConfigError(read_problems)
+
+    collector = _Collector()
+    spark_layers = layers.get(SPARK_CONFIG, [])
+    kubepod_layers = layers.get(KUBEPOD_CONFIG, [])
+    py_layers = layers.get(PY_CONFIG, [])
+    spark: SparkConfigFile | None = None
+    kubepod: KubePodConfigFile | None = None
+    if spark_layers:
+        spark, spark_data = _validate(collector, spark_layers, SparkConfigFile, _clean_spark)
+        if spark is not None:
+            _check_spark_paths(collector, spark_layers, spark, root, code_dir)
+        _secret_problems(collector, spark_layers, spark_data)
+    if kubepod_layers:
+        kubepod, kubepod_data = _validate(collector, kubepod_layers, KubePodConfigFile, _clean_kubepod)
+        if kubepod is not None:
+            _check_k8s_objects(collector, kubepod_layers, kubepod_data)
+        _secret_problems(collector, kubepod_layers, kubepod_data)
+    if not spark_layers and not kubepod_layers:
+        collector.problems.append(
+            Problem(
+                _display(root, objective_dir) + "/",
+                (),
+                f"no tasks: add {SPARK_CONFIG} or {KUBEPOD_CONFIG} to the use case or objective folder",
+            )
+        )
+    py_config: PyConfigFile | None = PyConfigFile.model_validate({})
+    if py_layers:
+        py_config, py_data = _validate(collector, py_layers, PyConfigFile, lambda data: data)
+        if py_config is not None:
+            _check_data_paths(collector, py_layers, py_config)
+        _secret_problems(collector, py_layers, py_data)
+    collector.raise_if_any()
+    assert py_config is not None
+
+    tasks = _resolve_tasks(collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, root, code_dir)
+    collector.raise_if_any()
+    files = tuple(layer.display for file_layers in layers.values() for layer in file_layers)
+    return ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)
+
+
+def _check_spark_paths(collector: _Collector, layers: list[Layer], spark: SparkConfigFile, root: Path, code_dir: Path) -> None:
+    for index, task in enumerate(spark.tasks):
+        for argument in SPARK_PATH_ARGUMENTS:
+            value = getattr(task.spark_submit_conf, argument)
+            if value is None:
+                continue
+            for item in value.split(",") if argument != "application" else [value]:
+                problem = _check_code_path(item, root, code_dir)
+                if problem:
+                    collector.add(layers, ("tasks", index, "spark_submit_conf", argument), problem)
+
+
+def _check_data_paths(collector: _Collector, layers: list[Layer], py_config: PyConfigFile) -> None:
+    for name, params in py_config.task_params.items():
+        for setting in ("input", "output"):
+            value = getattr(params, setting)
+            places = value.items() if isinstance(value, dict) else [(None, value)] if value is not None else []
+            for key, item in places:
+                problem = _check_data_path(item)
+                if problem:
+                    path: JsonPath = (name, setting) if key is None else (name, setting, key)
+                    collector.add(layers, path, problem)
+
+
+def _check_k8s_objects(collector: _Collector, layers: list[Layer], data: Any) -> None:
+    for index, task in enumerate(data["tasks"]):
+        for argument, (definition, is_list) in K8S_OBJECT_FIELDS.items():
+            value = task["conf"].get(argument)
+            if value is None:
+                continue
+            for relative, message in check_k8s_object(value, definition, is_list):
+                collector.add(layers, ("tasks", index, "conf", argument, *relative), message)
+
+
+def _secret_problems(collector: _Collector, layers: list[Layer], data: Any) -> None:
+    for path, message in find_plaintext_secrets(data):
+        collector.add(layers, path, message)
+
+
+def _absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str, Any]:
+    resolved = dict(arguments)
+    for argument in SPARK_PATH_ARGUMENTS:
+        value = resolved.get(argument)
+        if isinstance(value, str):
+            resolved[argument] = ",".join(item if _is_uri(item) else str((code_dir / item).resolve()) for item in value.split(","))
+    return resolved
+
+
+def _resolve_tasks(
+    collector: _Collector,
+    spark_layers: list[Layer],
+    spark: SparkConfigFile | None,
+    kubepod_layers: list[Layer],
+    kubepod: KubePodConfigFile | None,
+    py_layers: list[Layer],
+    py_config: PyConfigFile,
+    root: Path,
+    code_dir: Path,
+) -> tuple[ResolvedTask, ...]:
+    entries: list[tuple[str, int, str, dict[str, Any], list[str] | None, list[Layer], int]] = []
+    if spark is not None:
+        for index, task in enumerate(spark.tasks):
+            arguments = task.spark_submit_conf.model_dump(exclude_none=True)
+            arguments["conf"] = {**spark.conf, **task.spark_submit_conf.conf}
+            arguments.setdefault("name", task.name)
+            arguments = _absolute_code_paths(arguments, code_dir)
+            entries.append((task.name, task.task_id, "spark", arguments, task.depends_on, spark_layers, index))
+    if kubepod is not None:
+        for index, pod_task in enumerate(kubepod.tasks):
+            arguments = pod_task.conf.model_dump(exclude_none=True)
+            entries.append((pod_task.name, pod_task.task_id, "kubepod", arguments, pod_task.depends_on, kubepod_layers, index))
+
+    seen_names: dict[str, str] = {}
+    seen_ids: dict[int, str] = {}
+    for name, task_id, _, _, _, layers, index in entries:
+        if name in seen_names:
+            collector.add(layers, ("tasks", index, "name"), f"task name {name!r} is already used by another task ({seen_names[name]})")
+        else:
+            seen_names[name] = trace_source(layers, ("tasks", index))[0].display
+        if task_id in seen_ids:
+            collector.add(layers, ("tasks", index, "task_id"), f"task_id {task_id} is already used by task {seen_ids[task_id]!r}")
+        else:
+            seen_ids[task_id] = name
+    if collector.problems:
+        return ()
+
+    params = py_config.task_params
+    for key in params:
+        if key not in seen_names:
+            collector.add(py_layers, (key,), f"no task named {key!r} in this objective{did_you_mean(key, seen_names)}")
+
+    ordered = sorted(entries, key=lambda entry: entry[1])
+    declared = {name: depends_on for name, _, _, _, depends_on, _, _ in ordered}
+    upstream, graph_problems = order_tasks([name for name, *_ in ordered], declared)
+    for name, message in graph_problems:
+        for entry_name, _, _, _, _, layers, index in entries:
+            if entry_name == name:
+                collector.add(layers, ("tasks", index, "depends_on"), message)
+    if collector.problems:
+        return ()
+    return tuple(
+        ResolvedTask(
+            name=name,
+            task_id=task_id,
+            kind=kind,  # type: ignore[arg-type]
+            arguments=arguments,
+            upstream=upstream[name],
+            params=params.get(name, TaskParams()),
+            source=trace_source(layers, ("tasks", index))[0].display,
+        )
+        for name, task_id, kind, arguments, _, layers, index in ordered
+    )
+
+
+__all__ = ["DAG_SECTION", "load_objective"]

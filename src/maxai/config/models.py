@@ -1,0 +1,367 @@
+"""Pydantic models of the three config files. No Airflow import here, by design.
+
+Field names mirror the keyword arguments of SparkSubmitOperator and
+KubernetesPodOperator (a test checks them against the installed operators), so a
+config key means exactly what the operator's documentation says it means.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    NonNegativeInt,
+    PositiveInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
+DAG_SECTION = "@dag"
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def _parse_duration(value: Any) -> Any:
+    """Durations are whole seconds (``300``) or a string such as ``"5m"``, ``"1h30m"``, ``"2d"``."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '5m' or '1h30m'")
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip())
+        if not value.strip() or match is None:
+            raise ValueError(f"{value!r} is not a duration; use seconds or a string like '90s', '5m', '1h30m', '2d'")
+        days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
+        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    return value
+
+
+Seconds = Annotated[NonNegativeInt, BeforeValidator(_parse_duration)]
+TaskName = Annotated[str, StringConstraints(pattern=TASK_NAME_PATTERN)]
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
+MemorySize = Annotated[str, StringConstraints(pattern=r"(?i)^\d+(?:[kmgtp]b?)?$")]
+
+
+def _comma_list(value: Any) -> Any:
+    """spark-submit takes comma-separated lists; configs may also give a JSON list."""
+    if isinstance(value, list):
+        if not all(isinstance(item, str) and item and "," not in item for item in value):
+            raise ValueError("each entry must be a non-empty string without commas")
+        return ",".join(value)
+    return value
+
+
+CommaList = Annotated[str, BeforeValidator(_comma_list)]
+
+
+def _spark_scalar(value: Any) -> Any:
+    # Spark parses booleans as lowercase "true"/"false"; Python's str(True) would be "True".
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+SparkValue = Annotated[str, BeforeValidator(_spark_scalar)]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors; values are not coerced across JSON types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+
+TriggerRule = Literal[
+    "all_success",
+    "all_failed",
+    "all_done",
+    "all_done_min_one_success",
+    "all_done_setup_success",
+    "one_success",
+    "one_failed",
+    "one_done",
+    "none_failed",
+    "none_skipped",
+    "always",
+    "none_failed_min_one_success",
+    "all_skipped",
+]
+
+
+class OperatorArgs(StrictModel):
+    """BaseOperator arguments that any task may set."""
+
+    retries: NonNegativeInt | None = None
+    retry_delay: Seconds | None = None
+    retry_exponential_backoff: bool | None = None
+    execution_timeout: Seconds | None = None
+    pool: NonEmptyStr | None = None
+    pool_slots: PositiveInt | None = None
+    priority_weight: int | None = None
+    queue: NonEmptyStr | None = None
+    trigger_rule: TriggerRule | None = None
+    doc_md: str | None = None
+
+
+class SparkSubmitConf(OperatorArgs):
+    """Keyword arguments of SparkSubmitOperator that can be written in JSON."""
+
+    application: NonEmptyStr = Field(description="The PySpark script or jar to submit, relative to the use case's code folder")
+    conf: dict[str, SparkValue] = Field(default_factory=dict, description="SparkConf for this task, merged over the global conf")
+    conn_id: NonEmptyStr | None = None
+    files: CommaList | None = None
+    py_files: CommaList | None = None
+    archives: CommaList | None = None
+    driver_class_path: CommaList | None = None
+    jars: CommaList | None = None
+    java_class: NonEmptyStr | None = None
+    packages: CommaList | None = None
+    exclude_packages: CommaList | None = None
+    repositories: CommaList | None = None
+    total_executor_cores: PositiveInt | None = None
+    executor_cores: PositiveInt | None = None
+    executor_memory: MemorySize | None = None
+    driver_memory: MemorySize | None = None
+    keytab: NonEmptyStr | None = None
+    principal: NonEmptyStr | None = None
+    proxy_user: NonEmptyStr | None = None
+    name: NonEmptyStr | None = Field(default=None, description="Spark application name; defaults to the task name")
+    num_executors: PositiveInt | None = None
+    status_poll_interval: PositiveInt | None = None
+    application_args: list[SparkValue] | None = None
+    env_vars: dict[str, str] | None = None
+    verbose: bool | None = None
+    spark_binary: Literal["spark-submit", "spark2-submit", "spark3-submit"] | None = None
+    properties_file: NonEmptyStr | None = None
+    yarn_queue: NonEmptyStr | None = None
+    deploy_mode: Literal["client", "cluster"] | None = None
+    use_krb5ccache: bool | None = None
+    track_driver_via_k8s_api: bool | None = None
+    openlineage_inject_parent_job_info: bool | None = None
+    openlineage_inject_transport_info: bool | None = None
+
+
+# KubernetesPodOperator arguments whose JSON is a Kubernetes object (camelCase, as in a
+# pod manifest). They are checked against the Kubernetes OpenAPI schema and turned into
+# kubernetes.client models by the factory.
+K8S_OBJECT_FIELDS: dict[str, tuple[str, bool]] = {
+    "container_resources": ("io.k8s.api.core.v1.ResourceRequirements", False),
+    "affinity": ("io.k8s.api.core.v1.Affinity", False),
+    "security_context": ("io.k8s.api.core.v1.PodSecurityContext", False),
+    "container_security_context": ("io.k8s.api.core.v1.SecurityContext", False),
+    "dns_config": ("io.k8s.api.core.v1.PodDNSConfig", False),
+    "volumes": ("io.k8s.api.core.v1.Volume", True),
+    "volume_mounts": ("io.k8s.api.core.v1.VolumeMount", True),
+    "tolerations": ("io.k8s.api.core.v1.Toleration", True),
+    "env_from": ("io.k8s.api.core.v1.EnvFromSource", True),
+    "ports": ("io.k8s.api.core.v1.ContainerPort", True),
+    "image_pull_secrets": ("io.k8s.api.core.v1.LocalObjectReference", True),
+    "host_aliases": ("io.k8s.api.core.v1.HostAlias", True),
+    "init_containers": ("io.k8s.api.core.v1.Container", True),
+}
+
+K8sObject = dict[str, JsonValue]
+
+
+class PodSecret(StrictModel):
+    """A Kubernetes Secret exposed to the pod (airflow.providers.cncf.kubernetes.secret.Secret)."""
+
+    deploy_type: Literal["env", "volume"]
+    deploy_target: NonEmptyStr | None = Field(
+        default=None, description="Environment variable name, or mount path for a volume"
+    )
+    secret: NonEmptyStr = Field(description="Name of the Kubernetes Secret")
+    key: NonEmptyStr | None = Field(default=None, description="Key inside the Secret; all keys when absent")
+
+
+class KubePodConf(OperatorArgs):
+    """Keyword arguments of KubernetesPodOperator that can be written in JSON."""
+
+    image: NonEmptyStr
+    namespace: NonEmptyStr | None = None
+    name: NonEmptyStr | None = Field(default=None, description="Pod name; defaults to the task name")
+    random_name_suffix: bool | None = None
+    cmds: list[str] | None = None
+    arguments: list[str] | None = None
+    env_vars: dict[str, str] | None = None
+    secrets: list[PodSecret] | None = None
+    configmaps: list[NonEmptyStr] | None = None
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+    node_selector: dict[str, str] | None = None
+    kubernetes_conn_id: NonEmptyStr | None = None
+    in_cluster: bool | None = None
+    cluster_context: NonEmptyStr | None = None
+    reattach_on_restart: bool | None = None
+    startup_timeout_seconds: PositiveInt | None = None
+    schedule_timeout_seconds: PositiveInt | None = None
+    get_logs: bool | None = None
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
+    service_account_name: NonEmptyStr | None = None
+    automount_service_account_token: bool | None = None
+    hostnetwork: bool | None = None
+    dnspolicy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = None
+    hostname: NonEmptyStr | None = None
+    subdomain: NonEmptyStr | None = None
+    schedulername: NonEmptyStr | None = None
+    priority_class_name: NonEmptyStr | None = None
+    termination_grace_period: NonNegativeInt | None = None
+    active_deadline_seconds: PositiveInt | None = None
+    skip_on_exit_code: int | list[int] | None = None
+    log_events_on_failure: bool | None = None
+    do_xcom_push: bool | None = None
+    deferrable: bool | None = None
+    poll_interval: PositiveInt | None = None
+    on_finish_action: Literal["delete_pod", "delete_succeeded_pod", "keep_pod"] | None = None
+    termination_message_policy: Literal["File", "FallbackToLogsOnError"] | None = None
+    base_container_name: NonEmptyStr | None = None
+    container_resources: K8sObject | None = None
+    affinity: K8sObject | None = None
+    security_context: K8sObject | None = None
+    container_security_context: K8sObject | None = None
+    dns_config: K8sObject | None = None
+    volumes: list[K8sObject] | None = None
+    volume_mounts: list[K8sObject] | None = None
+    tolerations: list[K8sObject] | None = None
+    env_from: list[K8sObject] | None = None
+    ports: list[K8sObject] | None = None
+    image_pull_secrets: list[K8sObject] | None = None
+    host_aliases: list[K8sObject] | None = None
+    init_containers: list[K8sObject] | None = None
+
+
+class TaskBase(StrictModel):
+    name: TaskName = Field(description="Airflow task_id of this task; unique within the objective")
+    task_id: NonNegativeInt = Field(description="Position of the task in the chain (ascending)")
+    depends_on: list[TaskName] | None = Field(
+        default=None,
+        description="Names of upstream tasks; when absent the task follows the previous task_id",
+    )
+
+
+class SparkTask(TaskBase):
+    spark_submit_conf: SparkSubmitConf
+
+
+class KubePodTask(TaskBase):
+    conf: KubePodConf
+
+
+class SparkConfigFile(StrictModel):
+    """``spark_config.json``."""
+
+    conf: dict[str, SparkValue] = Field(default_factory=dict, description="SparkConf applied to every Spark task")
+    tasks: list[SparkTask] = Field(min_length=1)
+
+
+class KubePodConfigFile(StrictModel):
+    """``kubepod_config.json``."""
+
+    tasks: list[KubePodTask] = Field(min_length=1)
+
+
+class DefaultArgs(StrictModel):
+    owner: NonEmptyStr = "maxai"
+    retries: NonNegativeInt = 1
+    retry_delay: Seconds = 300
+    retry_exponential_backoff: bool = False
+    max_retry_delay: Seconds | None = None
+    execution_timeout: Seconds | None = None
+    depends_on_past: bool = False
+    email: list[NonEmptyStr] = Field(default_factory=list)
+    email_on_failure: bool = False
+
+
+_CRON_PRESETS = frozenset(
+    {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"}
+)
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#LW-]+$")
+
+
+def _parse_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO date such as '2026-01-31'") from None
+    return value
+
+
+ConfigDate = Annotated[date | datetime, BeforeValidator(_parse_date)]
+
+
+class DagSettings(StrictModel):
+    """The ``@dag`` section of py_config.json: settings of the DAG itself."""
+
+    schedule: str | None = Field(default=None, description="Cron expression or preset (@daily); null = manual only")
+    start_date: ConfigDate = Field(default=date(2026, 1, 1))
+    end_date: ConfigDate | None = None
+    catchup: bool = False
+    description: str | None = None
+    doc_md: str | None = None
+    tags: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(default_factory=list)
+    max_active_runs: PositiveInt = 1
+    max_active_tasks: PositiveInt = 16
+    dagrun_timeout: Seconds | None = None
+    default_args: DefaultArgs = Field(default_factory=DefaultArgs)
+
+    @field_validator("schedule")
+    @classmethod
+    def _check_schedule(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("@"):
+            if value not in _CRON_PRESETS:
+                raise ValueError(f"unknown preset {value!r}; use one of {', '.join(sorted(_CRON_PRESETS))}")
+            return value
+        fields = value.split()
+        if len(fields) not in (5, 6) or not all(_CRON_FIELD.match(f) for f in fields):
+            raise ValueError(f"{value!r} is not a cron expression (five fields, e.g. '0 6 * * *') or a preset")
+        return value
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> DagSettings:
+        if self.end_date is not None and _as_datetime(self.end_date) < _as_datetime(self.start_date):
+            raise ValueError("end_date is before start_date")
+        return self
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
+
+
+class TaskParams(StrictModel):
+    """One task's entry in py_config.json, handed to its handler at run time."""
+
+    input: str | dict[str, str] | None = None
+    output: str | dict[str, str] | None = None
+    function: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")] | None = Field(
+        default=None, description="Handler to call, as 'module.path:function'"
+    )
+    args: dict[str, JsonValue] = Field(default_factory=dict)
+    force: bool = Field(default=False, description="Redo work even when the output already exists")
+
+
+class PyConfigFile(StrictModel):
+    """``py_config.json``: the ``@dag`` section plus one entry per task name."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    __pydantic_extra__: dict[TaskName, TaskParams] = Field(init=False)  # type: ignore[assignment]
+
+    dag: DagSettings = Field(default_factory=DagSettings, alias=DAG_SECTION)
+
+    @property
+    def task_params(self) -> dict[str, TaskParams]:
+        return dict(self.__pydantic_extra__ or {})

@@ -1,0 +1,52 @@
+"""The resolved configuration of one objective: what the factory turns into a DAG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from maxai.config.layout import USECASES_DIR, ObjectiveRef
+from maxai.config.models import DagSettings, TaskParams
+
+TaskKind = Literal["spark", "kubepod"]
+
+
+@dataclass(frozen=True)
+class ResolvedTask:
+    """One task after layering and conf merging."""
+
+    name: str
+    task_id: int
+    kind: TaskKind
+    arguments: dict[str, Any]
+    """Operator keyword arguments as plain JSON (Spark conf already merged, unset keys dropped)."""
+    upstream: tuple[str, ...]
+    params: TaskParams
+    source: str
+    """The config file that defines this task (objective file when it overrides the use case's)."""
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    ref: ObjectiveRef
+    root: Path
+    dag: DagSettings
+    tasks: tuple[ResolvedTask, ...]
+    files: tuple[str, ...] = field(default=())
+    """Config files read, relative to the root, use case level first."""
+
+    @property
+    def dag_id(self) -> str:
+        return self.ref.dag_id
+
+    @property
+    def code_dir(self) -> Path:
+        """Where this use case's drivers and handlers live."""
+        return self.root / USECASES_DIR / self.ref.domain / self.ref.usecase
+
+    def task(self, name: str) -> ResolvedTask:
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        raise KeyError(name)

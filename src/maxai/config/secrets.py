@@ -1,0 +1,89 @@
+"""Spot credentials written in plain text in a config, without ever echoing them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from maxai.errors import JsonPath
+
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "token", "secret", "credential", "credentials", "apikey"})
+_SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("secret", "key"), ("private", "key"), ("auth", "key"), ("client", "secret")})
+# A key ending in one of these names a secret (a reference), it does not hold one.
+_REFERENCE_SUFFIXES = frozenset({"name", "names", "ref", "file", "path", "provider", "type", "secrets", "env", "id", "enabled", "mount"})
+_SECRET_VALUES = (
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key id"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"), "a GitHub token"),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"), "a URL with a password in it"),
+)
+# Airflow resolves these at run time from its own secret stores: not plain text.
+_TEMPLATE_REFERENCE = re.compile(r"^\s*\{\{\s*(conn|var|macros)\b.*\}\}\s*$", re.DOTALL)
+
+ADVICE = (
+    "keep credentials out of configs: use an Airflow Connection or Variable "
+    "(e.g. '{{ conn.my_db.password }}' in a templated field) or a Kubernetes Secret "
+    "(the kubepod 'secrets' or 'env_from' settings)"
+)
+
+
+def key_words(key: str) -> list[str]:
+    return [word.lower() for word in _WORDS.findall(key)]
+
+
+def is_secret_key(key: str) -> bool:
+    words = key_words(key)
+    if not words or words[-1] in _REFERENCE_SUFFIXES:
+        return False
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    return any(pair in _SECRET_PAIRS for pair in zip(words, words[1:], strict=False))
+
+
+def _walk(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Any]]:
+    yield path, value
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "secrets":  # Kubernetes Secret references by name
+                continue
+            yield from _walk(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _walk(child, (*path, index))
+
+
+def find_plaintext_secrets(data: Any) -> list[tuple[JsonPath, str]]:
+    """``(path, message)`` for every value that looks like a credential; messages never include the value."""
+    found: list[tuple[JsonPath, str]] = []
+    for path, value in _walk(data, ()):
+        if not isinstance(value, str) or not value.strip() or _TEMPLATE_REFERENCE.match(value):
+            continue
+        key = path[-1] if path and isinstance(path[-1], str) else None
+        if key is not None and is_secret_key(key):
+            found.append((path, f"{key!r} looks like a credential in plain text; {ADVICE}"))
+            continue
+        if key == "value" and len(path) >= 2 and isinstance(path[-2], int | str):
+            # Kubernetes {"name": "DB_PASSWORD", "value": "..."} pairs
+            parent = _parent(data, path)
+            name = parent.get("name") if isinstance(parent, dict) else None
+            if isinstance(name, str) and is_secret_key(name):
+                found.append((path, f"{name!r} looks like a credential in plain text; {ADVICE}"))
+                continue
+        for pattern, what in _SECRET_VALUES:
+            if pattern.search(value):
+                found.append((path, f"value looks like {what}; {ADVICE}"))
+                break
+    return found
+
+
+def _parent(data: Any, path: JsonPath) -> Any:
+    for part in path[:-1]:
+        data = data[part]
+    return data
+
+
+def redact(key: str | int | None, text: str) -> str:
+    return "'***'" if isinstance(key, str) and is_secret_key(key) else text

@@ -1,0 +1,100 @@
+"""Build one Airflow DAG from one objective's configs."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from maxai.config.layout import find_root
+from maxai.config.loader import load_objective
+from maxai.config.models import DagSettings
+from maxai.config.objective import ObjectiveConfig
+from maxai.factory.operators import kubepod_arguments, spark_arguments
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
+
+
+def _utc(value: date | datetime) -> datetime:
+    import pendulum
+
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return pendulum.instance(value, tz="UTC")
+        return pendulum.instance(value)
+    return pendulum.datetime(value.year, value.month, value.day, tz="UTC")
+
+
+def _default_args(settings: DagSettings) -> dict[str, Any]:
+    args = settings.default_args
+    result: dict[str, Any] = {
+        "owner": args.owner,
+        "retries": args.retries,
+        "retry_delay": timedelta(seconds=args.retry_delay),
+        "retry_exponential_backoff": args.retry_exponential_backoff,
+        "depends_on_past": args.depends_on_past,
+        "email_on_failure": args.email_on_failure,
+    }
+    if args.email:
+        result["email"] = list(args.email)
+    if args.max_retry_delay is not None:
+        result["max_retry_delay"] = timedelta(seconds=args.max_retry_delay)
+    if args.execution_timeout is not None:
+        result["execution_timeout"] = timedelta(seconds=args.execution_timeout)
+    return result
+
+
+def dag_from_config(config: ObjectiveConfig) -> DAG:
+    """The Airflow DAG for an already loaded objective."""
+    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from airflow.sdk import DAG
+
+    settings = config.dag
+    ref = config.ref
+    tags = list(dict.fromkeys(["maxai", ref.domain, ref.usecase, *settings.tags]))
+    dag = DAG(
+        dag_id=ref.dag_id,
+        schedule=settings.schedule,
+        start_date=_utc(settings.start_date),
+        end_date=_utc(settings.end_date) if settings.end_date is not None else None,
+        catchup=settings.catchup,
+        description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
+        doc_md=settings.doc_md,
+        tags=tags,
+        max_active_runs=settings.max_active_runs,
+        max_active_tasks=settings.max_active_tasks,
+        dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
+        default_args=_default_args(settings),
+    )
+    operators: dict[str, Any] = {}
+    for task in config.tasks:
+        if task.kind == "spark":
+            operators[task.name] = SparkSubmitOperator(task_id=task.name, dag=dag, **spark_arguments(config, task))
+        else:
+            operators[task.name] = KubernetesPodOperator(task_id=task.name, dag=dag, **kubepod_arguments(config, task))
+    for task in config.tasks:
+        for upstream in task.upstream:
+            operators[upstream] >> operators[task.name]
+    return dag
+
+
+def _caller_folder() -> Path | None:
+    frame = sys._getframe(2)
+    caller_file = frame.f_globals.get("__file__")
+    return Path(caller_file).resolve().parent if caller_file else None
+
+
+def build_dag(domain: str, usecase: str, objective: str, *, root: str | Path | None = None) -> DAG:
+    """The DAG ``<domain>.<usecase>.<objective>``, built from that objective's configs only.
+
+    ``root`` (the folder holding ``maxaiconfigs/``) defaults to ``$MAXAI_ROOT``, else the
+    nearest folder at or above the calling file, else above the current directory.
+    Raises :class:`maxai.ConfigError` when the configs are wrong.
+    """
+    if root is None:
+        root = find_root(_caller_folder())
+    config = load_objective(Path(root), domain, usecase, objective)
+    return dag_from_config(config)

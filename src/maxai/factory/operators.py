@@ -1,0 +1,92 @@
+"""Resolved task -> operator keyword arguments -> operator."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from typing import Any
+
+from maxai.config.models import K8S_OBJECT_FIELDS
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.runtime.context import ENV_DATA_DIR, task_environment
+
+_SECONDS_ARGUMENTS = ("retry_delay", "execution_timeout")
+DATA_DIR_NAME = "data"
+
+
+def data_dir(config: ObjectiveConfig) -> str:
+    """Where relative input/output paths of handlers point: ``$MAXAI_DATA_DIR`` or ``<root>/data``."""
+    return os.environ.get(ENV_DATA_DIR) or str(config.root / DATA_DIR_NAME)
+
+
+def _environment(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
+    ref = config.ref
+    params = task.params.model_dump(mode="json")
+    return task_environment(ref.domain, ref.usecase, ref.objective, task.name, params, data_dir(config))
+
+
+def _with_durations(arguments: dict[str, Any]) -> dict[str, Any]:
+    converted = dict(arguments)
+    for argument in _SECONDS_ARGUMENTS:
+        if argument in converted:
+            converted[argument] = timedelta(seconds=converted[argument])
+    return converted
+
+
+def _merge_env(user_env: dict[str, str] | None, maxai_env: dict[str, str]) -> dict[str, str]:
+    # maxai's identity variables win; MAXAI_DATA_DIR may be overridden by the task's own env_vars.
+    merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(user_env or {})}
+    merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})
+    return merged
+
+
+def spark_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
+    """Keyword arguments for SparkSubmitOperator (without task_id)."""
+    arguments = _with_durations(task.arguments)
+    arguments["env_vars"] = _merge_env(arguments.get("env_vars"), _environment(config, task))
+    return arguments
+
+
+class _JsonResponse:
+    """What kubernetes.client.ApiClient.deserialize expects: an object with a JSON ``data``."""
+
+    def __init__(self, value: Any) -> None:
+        self.data = json.dumps(value)
+
+
+def _k8s_type_name(definition: str) -> str:
+    # "io.k8s.api.core.v1.VolumeMount" -> "V1VolumeMount"
+    *_, version, kind = definition.split(".")
+    return version.capitalize() + kind
+
+
+def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
+    """Keyword arguments for KubernetesPodOperator (without task_id), with kubernetes client models."""
+    from kubernetes.client import ApiClient
+
+    from airflow.providers.cncf.kubernetes.secret import Secret
+
+    api = ApiClient()
+    arguments = _with_durations(task.arguments)
+    for argument, (definition, is_list) in K8S_OBJECT_FIELDS.items():
+        if argument in arguments:
+            type_name = _k8s_type_name(definition)
+            arguments[argument] = api.deserialize(
+                _JsonResponse(arguments[argument]), f"list[{type_name}]" if is_list else type_name
+            )
+    if "secrets" in arguments:
+        arguments["secrets"] = [
+            Secret(entry["deploy_type"], entry.get("deploy_target"), entry["secret"], entry.get("key"))
+            for entry in arguments["secrets"]
+        ]
+    arguments.setdefault("name", task.name)
+    arguments["env_vars"] = _merge_env(arguments.get("env_vars"), _environment(config, task))
+    arguments.setdefault("labels", {})
+    arguments["labels"] = {
+        **arguments["labels"],
+        "maxai.domain": config.ref.domain,
+        "maxai.usecase": config.ref.usecase,
+        "maxai.objective": config.ref.objective,
+    }
+    return arguments

@@ -1,0 +1,167 @@
+"""The running task's identity, parameters, paths and idempotency helpers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from maxai.config.models import TaskParams
+from maxai.runtime.context import (
+    ENV_DATA_DIR,
+    ENV_DOMAIN,
+    ENV_LOGICAL_DATE,
+    ENV_OBJECTIVE,
+    ENV_PARAMS,
+    ENV_RUN_ID,
+    ENV_TASK,
+    ENV_USECASE,
+)
+
+log = logging.getLogger("maxai.runtime")
+
+DONE_MARKER = "_SUCCESS"
+"""Spark writes this file when a job's output is complete; maxai uses the same convention."""
+
+
+class TaskContextError(RuntimeError):
+    """The process was not started by a maxai task (or its environment is damaged)."""
+
+
+def _is_uri(path: str) -> bool:
+    return "://" in path
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    domain: str
+    usecase: str
+    objective: str
+    task: str
+    logical_date: date
+    run_id: str
+    params: TaskParams
+    data_dir: str
+
+    @property
+    def dag_id(self) -> str:
+        return f"{self.domain}.{self.usecase}.{self.objective}"
+
+    @property
+    def args(self) -> Mapping[str, Any]:
+        return self.params.args
+
+    def _setting(self, setting: str, key: str | None) -> str:
+        value = getattr(self.params, setting)
+        if value is None:
+            raise TaskContextError(f"task {self.task!r} has no {setting!r} in py_config.json")
+        if isinstance(value, dict):
+            if key is None:
+                if len(value) != 1:
+                    raise TaskContextError(f"task {self.task!r} has several {setting}s; name one of {sorted(value)}")
+                key = next(iter(value))
+            if key not in value:
+                raise TaskContextError(f"task {self.task!r} has no {setting} named {key!r}; it has {sorted(value)}")
+            return str(value[key])
+        if key is not None:
+            raise TaskContextError(f"task {self.task!r} has a single {setting}; it has no name {key!r}")
+        return str(value)
+
+    def resolve(self, path: str) -> str:
+        """A relative data path made absolute under the data folder; URIs are returned unchanged."""
+        if _is_uri(path):
+            return path
+        return str(Path(self.data_dir) / path)
+
+    def dated(self, path: str) -> str:
+        """The partition of ``path`` for this run's logical date (``.../ds=2026-01-31``)."""
+        return f"{path.rstrip('/')}/ds={self.logical_date.isoformat()}"
+
+    def input_path(self, key: str | None = None, *, dated: bool = False) -> str:
+        """The task's ``input`` (or ``input[key]``), resolved; ``dated=True`` picks this date's partition."""
+        path = self.resolve(self._setting("input", key))
+        return self.dated(path) if dated else path
+
+    def output_path(self, key: str | None = None) -> str:
+        """The task's ``output`` (or ``output[key]``) partition for this logical date, resolved."""
+        return self.dated(self.resolve(self._setting("output", key)))
+
+    def is_done(self, path: str) -> bool:
+        """True when ``path`` holds a completed output (its ``_SUCCESS`` marker, or the file itself)."""
+        if _is_uri(path):
+            return False  # no filesystem client here: remote outputs are always recomputed
+        target = Path(path)
+        return (target / DONE_MARKER).is_file() if target.is_dir() else target.is_file()
+
+    def skip_if_done(self, key: str | None = None) -> bool:
+        """True (and logged) when this date's output already exists and ``force`` is not set.
+
+        Reruns and backfills then reuse finished work; set ``"force": true`` on the task
+        in py_config.json to recompute.
+        """
+        path = self.output_path(key)
+        if self.params.force:
+            log.info("force is set: recomputing %s", path)
+            return False
+        if self.is_done(path):
+            log.info("output %s already exists for %s: skipping (set force to recompute)", path, self.logical_date)
+            print(f"maxai: output {path} already exists for {self.logical_date}; skipping", flush=True)
+            return True
+        return False
+
+    def mark_done(self, key: str | None = None) -> None:
+        """Write the ``_SUCCESS`` marker for outputs that are not written by Spark."""
+        path = self.output_path(key)
+        if not _is_uri(path):
+            Path(path).mkdir(parents=True, exist_ok=True)
+            (Path(path) / DONE_MARKER).touch()
+
+    def call_handler(self, *positional: Any) -> Any:
+        """Import ``function`` ("module.path:name") from py_config and call it with ``args``."""
+        import importlib
+
+        spec = self.params.function
+        if spec is None:
+            raise TaskContextError(f"task {self.task!r} has no 'function' in py_config.json")
+        module_name, _, attribute = spec.partition(":")
+        function = getattr(importlib.import_module(module_name), attribute)
+        return function(*positional, **self.params.args)
+
+
+def _require(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name)
+    if not value:
+        raise TaskContextError(
+            f"{name} is not set: this code must run as a maxai task (spark-submit, pod, or `maxai run`)"
+        )
+    return value
+
+
+def current_task(environ: Mapping[str, str] | None = None) -> TaskContext:
+    """The context of the task this process runs, read from the environment the factory set."""
+    env = os.environ if environ is None else environ
+    raw_params = _require(env, ENV_PARAMS)
+    try:
+        params = TaskParams.model_validate(json.loads(raw_params))
+    except ValueError as error:
+        raise TaskContextError(f"{ENV_PARAMS} is not valid task parameters: {error}") from None
+    raw_date = _require(env, ENV_LOGICAL_DATE)
+    try:
+        logical_date = date.fromisoformat(raw_date[:10])
+    except ValueError:
+        raise TaskContextError(f"{ENV_LOGICAL_DATE}={raw_date!r} is not a date") from None
+    return TaskContext(
+        domain=_require(env, ENV_DOMAIN),
+        usecase=_require(env, ENV_USECASE),
+        objective=_require(env, ENV_OBJECTIVE),
+        task=_require(env, ENV_TASK),
+        logical_date=logical_date,
+        run_id=env.get(ENV_RUN_ID, ""),
+        params=params,
+        data_dir=env.get(ENV_DATA_DIR) or str(Path.cwd() / "data"),
+    )
