@@ -18,7 +18,7 @@ PY_CONFIG = "py_config.json"
 CONFIG_FILES = (SPARK_CONFIG, KUBEPOD_CONFIG, PY_CONFIG)
 ROOT_ENV = "MAXAI_ROOT"
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
 @dataclass(frozen=True, order=True)
@@ -37,7 +37,7 @@ class ObjectiveRef:
                     Problem(
                         f"{CONFIGS_DIR}/",
                         (),
-                        f"{kind} name {value!r} is not allowed: use 1-64 letters, digits, '_' or '-', "
+                        f"{kind} name {value!r} is not allowed: use 1-63 letters, digits, '_' or '-', "
                         "starting with a letter or digit",
                     )
                 )

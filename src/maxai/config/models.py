@@ -20,11 +20,12 @@ from pydantic import (
     NonNegativeInt,
     PositiveInt,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
 TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
 DAG_SECTION = "@dag"
 
@@ -44,7 +45,19 @@ def _parse_duration(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[NonNegativeInt, BeforeValidator(_parse_duration)]
+Seconds = Annotated[
+    NonNegativeInt,
+    BeforeValidator(_parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$", "minLength": 2},
+            ],
+            "description": "Seconds, or a duration such as '90s', '5m', '1h30m', '2d'",
+        }
+    ),
+]
 TaskName = Annotated[str, StringConstraints(pattern=TASK_NAME_PATTERN)]
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 MemorySize = Annotated[str, StringConstraints(pattern=r"(?i)^\d+(?:[kmgtp]b?)?$")]
@@ -59,7 +72,16 @@ def _comma_list(value: Any) -> Any:
     return value
 
 
-CommaList = Annotated[str, BeforeValidator(_comma_list)]
+CommaList = Annotated[
+    str,
+    BeforeValidator(_comma_list),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string", "minLength": 1}}],
+            "description": "Comma-separated string, or a list of strings",
+        }
+    ),
+]
 
 
 def _spark_scalar(value: Any) -> Any:
@@ -71,7 +93,9 @@ def _spark_scalar(value: Any) -> Any:
     return value
 
 
-SparkValue = Annotated[str, BeforeValidator(_spark_scalar)]
+SparkValue = Annotated[
+    str, BeforeValidator(_spark_scalar), WithJsonSchema({"type": ["string", "number", "boolean"]})
+]
 
 
 class StrictModel(BaseModel):
@@ -296,7 +320,11 @@ def _parse_date(value: Any) -> Any:
     return value
 
 
-ConfigDate = Annotated[date | datetime, BeforeValidator(_parse_date)]
+ConfigDate = Annotated[
+    date | datetime,
+    BeforeValidator(_parse_date),
+    WithJsonSchema({"type": "string", "description": "ISO date ('2026-01-31') or date-time", "minLength": 10}),
+]
 
 
 class DagSettings(StrictModel):

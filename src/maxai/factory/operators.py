@@ -85,8 +85,8 @@ def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, 
     arguments.setdefault("labels", {})
     arguments["labels"] = {
         **arguments["labels"],
-        "maxai.domain": config.ref.domain,
-        "maxai.usecase": config.ref.usecase,
-        "maxai.objective": config.ref.objective,
+        "maxai/domain": config.ref.domain,
+        "maxai/usecase": config.ref.usecase,
+        "maxai/objective": config.ref.objective,
     }
     return arguments

@@ -1,0 +1,79 @@
+"""JSON Schema of the config files, generated from the models (``schemas/`` holds the output)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from maxai.config.layout import KUBEPOD_CONFIG, PY_CONFIG, SPARK_CONFIG
+from maxai.config.models import DAG_SECTION, TASK_NAME_PATTERN, KubePodConfigFile, PyConfigFile, SparkConfigFile
+
+SCHEMA_DIR = "schemas"
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+    SPARK_CONFIG: SparkConfigFile,
+    KUBEPOD_CONFIG: KubePodConfigFile,
+    PY_CONFIG: PyConfigFile,
+}
+_BASE_ID = "https://maxai.dev/schemas/"
+
+
+def schema_file_name(config_file: str) -> str:
+    return config_file.replace(".json", ".schema.json")
+
+
+def _add_dashed_spellings(schema: dict[str, Any]) -> None:
+    """spark-submit's dashed flags (num-executors) are accepted too; list them for editors."""
+    properties = schema["$defs"]["SparkSubmitConf"]["properties"]
+    for name in list(properties):
+        if "_" in name and name != "conf":
+            properties[name.replace("_", "-")] = {
+                **properties[name],
+                "description": f"Same as {name!r} (spark-submit spelling).",
+            }
+
+
+def build_schema(config_file: str) -> dict[str, Any]:
+    model = SCHEMA_MODELS[config_file]
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    if model is SparkConfigFile:
+        _add_dashed_spellings(schema)
+    if model is PyConfigFile:
+        schema["propertyNames"] = {"anyOf": [{"const": DAG_SECTION}, {"pattern": TASK_NAME_PATTERN}]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": _BASE_ID + schema_file_name(config_file),
+        **schema,
+        "title": config_file,
+    }
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def expected_schema_files() -> dict[str, str]:
+    """File name -> text of every schema file ``schemas/`` should hold."""
+    return {schema_file_name(name): render(build_schema(name)) for name in SCHEMA_MODELS}
+
+
+def stale_schema_files(folder: Path) -> list[str]:
+    """Schema files in ``folder`` that are missing or differ from the models."""
+    stale = []
+    for name, text in expected_schema_files().items():
+        path = folder / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(name)
+    return stale
+
+
+def write_schema_files(folder: Path) -> list[str]:
+    """Write the schemas that changed; returns their names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = stale_schema_files(folder)
+    for name, text in expected_schema_files().items():
+        if name in changed:
+            (folder / name).write_text(text, encoding="utf-8")
+    return changed

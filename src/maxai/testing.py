@@ -1,0 +1,91 @@
+"""pytest plugin for DAG integrity in a maxai repository (registered as ``maxai``).
+
+``pytest --maxai-integrity`` adds one test per objective under the repository root:
+its dag.py loads in a real Airflow DagBag with no import error, and the DAG matches
+its configs (task order, operator types, merged Spark conf, pods valid under the
+Kubernetes schema). Fixtures ``maxai_root`` and ``maxai_dagbag`` are available to
+hand-written tests as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from maxai.config.layout import DAGS_DIR, ObjectiveRef, discover_objectives, find_root
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("maxai")
+    group.addoption("--maxai-integrity", action="store_true", help="add a DAG integrity test per maxai objective")
+    group.addoption("--maxai-root", default=None, help="repository root holding maxaiconfigs/ (default: found from cwd)")
+
+
+def _root(config: pytest.Config) -> Path:
+    option = config.getoption("--maxai-root")
+    return Path(option).resolve() if option else find_root(Path.cwd())
+
+
+@pytest.fixture(scope="session")
+def maxai_root(pytestconfig: pytest.Config) -> Path:
+    return _root(pytestconfig)
+
+
+def load_dagbag(dags_folder: Path) -> Any:
+    """A real Airflow DagBag over ``dags_folder`` (safe mode off: every .py file is parsed)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(dags_folder), safe_mode=False)
+
+
+@pytest.fixture(scope="session")
+def maxai_dagbag(maxai_root: Path) -> Any:
+    return load_dagbag(maxai_root / DAGS_DIR)
+
+
+class ObjectiveIntegrityItem(pytest.Item):
+    def __init__(self, *, ref: ObjectiveRef, root: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ref = ref
+        self.root = root
+
+    def runtest(self) -> None:
+        from maxai.config.loader import load_objective
+        from maxai.factory.integrity import dag_problems
+
+        dag_file = self.root / DAGS_DIR / self.ref.domain / self.ref.usecase / self.ref.objective / "dag.py"
+        if not dag_file.is_file():
+            raise AssertionError(f"{dag_file.relative_to(self.root)} is missing")
+        bag = load_dagbag(dag_file)
+        if bag.import_errors:
+            raise AssertionError("\n".join(f"{path}: {error}" for path, error in bag.import_errors.items()))
+        dag = bag.dags.get(self.ref.dag_id)
+        if dag is None:
+            raise AssertionError(f"{dag_file.relative_to(self.root)} defines no DAG {self.ref.dag_id!r}")
+        problems = dag_problems(dag, load_objective(self.root, *self.ref.parts))
+        if problems:
+            raise AssertionError("\n".join(problems))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"maxai integrity: {self.ref.dag_id}"
+
+
+class ObjectiveCollector(pytest.Collector):
+    def __init__(self, *, root: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.root = root
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for ref in discover_objectives(self.root):
+            yield ObjectiveIntegrityItem.from_parent(self, name=ref.dag_id, ref=ref, root=self.root)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--maxai-integrity"):
+        return
+    root = _root(config)
+    collector = ObjectiveCollector.from_parent(session, name="maxai-integrity", root=root)
+    items.extend(collector.collect())

@@ -1,0 +1,79 @@
+"""Shared fixtures. Airflow reads its configuration at import, so the environment of a
+throw-away local Airflow home (SQLite, examples off, local Spark connection) is set here,
+before any test module imports Airflow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="maxai-test-airflow-"))
+
+from maxai.runner.home import local_environment  # noqa: E402
+
+os.environ.update(local_environment(REPO, _AIRFLOW_HOME))
+os.environ.pop("MAXAI_ROOT", None)
+os.environ.pop("MAXAI_DATA_DIR", None)
+
+EXAMPLE_PARTS = ("maxaiconfigs", "maxaidags", "maxaiusecases", "data")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata DB for this test session."""
+    from maxai.runner.home import prepare
+
+    prepare(REPO, _AIRFLOW_HOME)
+    return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A private copy of the example marketplace that a test may break."""
+    root = tmp_path / "repo"
+    for part in EXAMPLE_PARTS:
+        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("out", "__pycache__"))
+    return root
+
+
+@pytest.fixture
+def edit_json(example_repo: Path) -> Callable[..., Path]:
+    """Rewrite one config file of the example copy: edit_json(relative_path, fn) or raw text."""
+    import json
+
+    def edit(relative: str, change: object) -> Path:
+        path = example_repo / relative
+        if isinstance(change, str):
+            path.write_text(change, encoding="utf-8")
+        elif isinstance(change, bytes):
+            path.write_bytes(change)
+        elif callable(change):
+            data = json.loads(path.read_text()) if path.exists() else {}
+            result = change(data)
+            path.write_text(json.dumps(data if result is None else result, indent=2))
+        else:
+            path.write_text(json.dumps(change, indent=2))
+        return path
+
+    return edit
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A data folder holding the example input, used through MAXAI_DATA_DIR."""
+    folder = tmp_path / "data"
+    shutil.copytree(REPO / "data" / "retail", folder / "retail")
+    os.environ["MAXAI_DATA_DIR"] = str(folder)
+    yield folder
+    os.environ.pop("MAXAI_DATA_DIR", None)

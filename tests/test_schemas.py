@@ -1,0 +1,33 @@
+"""schemas/ is generated from the models, and describes the example configs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from maxai.config.schema import expected_schema_files, stale_schema_files
+
+
+def test_schema_files_are_up_to_date(repo: Path) -> None:
+    stale = stale_schema_files(repo / "schemas")
+    assert stale == [], f"run `maxai schema` to regenerate {stale}"
+
+
+def test_schemas_are_valid_and_accept_use_case_configs(repo: Path) -> None:
+    schemas = {name: json.loads(text) for name, text in expected_schema_files().items()}
+    for schema in schemas.values():
+        Draft202012Validator.check_schema(schema)
+    for path in sorted((repo / "maxaiconfigs").glob("*/*/*.json")):
+        schema = schemas[path.name.replace(".json", ".schema.json")]
+        errors = list(Draft202012Validator(schema).iter_errors(json.loads(path.read_text())))
+        assert errors == [], (path, errors[0].message if errors else None)
+
+
+def test_schema_rejects_an_unknown_key() -> None:
+    schema = json.loads(expected_schema_files()["spark_config.schema.json"])
+    bad = {"tasks": [{"name": "a", "task_id": 1, "spark_submit_conf": {"application": "a.py", "num_executor": 2}}]}
+    assert list(Draft202012Validator(schema).iter_errors(bad))
+    dashed = {"tasks": [{"name": "a", "task_id": 1, "spark_submit_conf": {"application": "a.py", "num-executors": 2}}]}
+    assert not list(Draft202012Validator(schema).iter_errors(dashed))
