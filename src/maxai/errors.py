@@ -43,8 +43,12 @@ class Problem:
             where += f":{self.line}:{self.column or 1}"
         return where
 
+    @property
+    def path_text(self) -> str:
+        return format_json_path(self.path)
+
     def __str__(self) -> str:
-        return f"{self.location()}: {format_json_path(self.path)}: {self.message}"
+        return f"{self.location()}: {self.path_text}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
         return {

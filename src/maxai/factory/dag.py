@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from maxai.config.layout import find_root
+from maxai.config.layout import USECASES_DIR, find_root
 from maxai.config.loader import load_objective
-from maxai.config.models import DagSettings
-from maxai.config.objective import ObjectiveConfig
-from maxai.factory.operators import kubepod_arguments, spark_arguments
+from maxai.config.models import DagSettings, OperatorArgs
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
+
+BASE_OPERATOR_ARGUMENTS = tuple(OperatorArgs.model_fields)
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
@@ -46,10 +48,41 @@ def _default_args(settings: DagSettings) -> dict[str, Any]:
     return result
 
 
-def dag_from_config(config: ObjectiveConfig) -> DAG:
-    """The Airflow DAG for an already loaded objective."""
+PodMode = Literal["kubernetes", "local", "skip"]
+SKIPPED_POD_REASON = "KubernetesPod task skipped: no cluster here (run with --local-pods to run its command locally)"
+
+
+def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: PodMode) -> Any:
+    arguments = kubepod_arguments(config, task)
+    if pods == "kubernetes":
+        from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+        return KubernetesPodOperator(task_id=task.name, dag=dag, **arguments)
+    from maxai.factory.local_pods import LocalPodOperator, SkippedPodOperator
+
+    base = {key: arguments[key] for key in BASE_OPERATOR_ARGUMENTS if key in arguments}
+    if pods == "skip":
+        return SkippedPodOperator(task_id=task.name, dag=dag, reason=SKIPPED_POD_REASON, **base)
+    return LocalPodOperator(
+        task_id=task.name,
+        dag=dag,
+        image=arguments["image"],
+        cmds=list(arguments.get("cmds", [])),
+        arguments=list(arguments.get("arguments", [])),
+        env_vars=arguments["env_vars"],
+        handler_path=str(config.root / USECASES_DIR / config.ref.domain),
+        data_dir=data_dir(config),
+        **base,
+    )
+
+
+def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") -> DAG:
+    """The Airflow DAG for an already loaded objective.
+
+    ``pods`` other than "kubernetes" is for ``maxai run`` on a machine without a cluster:
+    "local" runs each pod's command as a subprocess, "skip" skips pod tasks.
+    """
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
     from airflow.sdk import DAG
 
     settings = config.dag
@@ -74,7 +107,7 @@ def dag_from_config(config: ObjectiveConfig) -> DAG:
         if task.kind == "spark":
             operators[task.name] = SparkSubmitOperator(task_id=task.name, dag=dag, **spark_arguments(config, task))
         else:
-            operators[task.name] = KubernetesPodOperator(task_id=task.name, dag=dag, **kubepod_arguments(config, task))
+            operators[task.name] = _pod_operator(config, task, dag, pods)
     for task in config.tasks:
         for upstream in task.upstream:
             operators[upstream] >> operators[task.name]

@@ -20,9 +20,10 @@ def data_dir(config: ObjectiveConfig) -> str:
     return os.environ.get(ENV_DATA_DIR) or str(config.root / DATA_DIR_NAME)
 
 
-def _environment(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
+def task_environment_for(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
+    """The MAXAI_* variables this task gets (see maxai.runtime.context)."""
     ref = config.ref
-    params = task.params.model_dump(mode="json")
+    params = task.params.model_dump(mode="json", exclude_none=True)
     return task_environment(ref.domain, ref.usecase, ref.objective, task.name, params, data_dir(config))
 
 
@@ -34,7 +35,7 @@ def _with_durations(arguments: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def _merge_env(user_env: dict[str, str] | None, maxai_env: dict[str, str]) -> dict[str, str]:
+def merge_env(user_env: dict[str, str] | None, maxai_env: dict[str, str]) -> dict[str, str]:
     # maxai's identity variables win; MAXAI_DATA_DIR may be overridden by the task's own env_vars.
     merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(user_env or {})}
     merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})
@@ -44,7 +45,7 @@ def _merge_env(user_env: dict[str, str] | None, maxai_env: dict[str, str]) -> di
 def spark_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
     """Keyword arguments for SparkSubmitOperator (without task_id)."""
     arguments = _with_durations(task.arguments)
-    arguments["env_vars"] = _merge_env(arguments.get("env_vars"), _environment(config, task))
+    arguments["env_vars"] = merge_env(arguments.get("env_vars"), task_environment_for(config, task))
     return arguments
 
 
@@ -81,7 +82,7 @@ def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, 
             for entry in arguments["secrets"]
         ]
     arguments.setdefault("name", task.name)
-    arguments["env_vars"] = _merge_env(arguments.get("env_vars"), _environment(config, task))
+    arguments["env_vars"] = merge_env(arguments.get("env_vars"), task_environment_for(config, task))
     arguments.setdefault("labels", {})
     arguments["labels"] = {
         **arguments["labels"],

@@ -21,6 +21,7 @@ from maxai.runtime.context import (
     ENV_RUN_ID,
     ENV_TASK,
     ENV_USECASE,
+    FORCE_ENV,
 )
 
 log = logging.getLogger("maxai.runtime")
@@ -105,7 +106,7 @@ class TaskContext:
         in py_config.json to recompute.
         """
         path = self.output_path(key)
-        if self.params.force:
+        if self.params.force or os.environ.get(FORCE_ENV) == "1":
             log.info("force is set: recomputing %s", path)
             return False
         if self.is_done(path):

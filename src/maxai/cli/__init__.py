@@ -1,0 +1,1 @@
+"""The ``maxai`` command line."""

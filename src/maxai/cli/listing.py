@@ -1,0 +1,60 @@
+"""``maxai list``: every objective with its DAG id, schedule and task counts."""
+
+from __future__ import annotations
+
+import argparse
+
+from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
+from maxai.cli.scope import resolve_root
+from maxai.config.layout import discover_objectives
+from maxai.config.loader import load_objective
+from maxai.errors import ConfigError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "list",
+        help="domains, use cases and objectives with DAG ids, schedules and task counts",
+        description="List every objective as a table (or JSON). Objectives whose configs are invalid are "
+        "listed with their problem count; the exit code is then 1.",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    root = resolve_root(args.root)
+    rows = []
+    broken = 0
+    for ref in discover_objectives(root):
+        entry: dict[str, object] = {"domain": ref.domain, "usecase": ref.usecase, "objective": ref.objective, "dag_id": ref.dag_id}
+        try:
+            config = load_objective(root, *ref.parts)
+        except ConfigError as error:
+            broken += 1
+            entry.update({"valid": False, "problems": len(error.problems)})
+        else:
+            spark = sum(1 for task in config.tasks if task.kind == "spark")
+            entry.update(
+                {
+                    "valid": True,
+                    "schedule": config.dag.schedule,
+                    "tasks": len(config.tasks),
+                    "spark_tasks": spark,
+                    "kubepod_tasks": len(config.tasks) - spark,
+                }
+            )
+        rows.append(entry)
+    if args.json:
+        out.json(rows)
+    elif not rows:
+        out.line("no objectives found under " + str(root / "maxaiconfigs"))
+    else:
+        table = []
+        for row in rows:
+            if row["valid"]:
+                tasks = f"{row['tasks']} ({row['spark_tasks']} spark, {row['kubepod_tasks']} pod)"
+                table.append([str(row["domain"]), str(row["usecase"]), str(row["objective"]), str(row["dag_id"]), str(row["schedule"] or "manual"), tasks])
+            else:
+                table.append([str(row["domain"]), str(row["usecase"]), str(row["objective"]), str(row["dag_id"]), "-", out.paint(f"invalid: {row['problems']} problem(s)", "red")])
+        out.table(["DOMAIN", "USE CASE", "OBJECTIVE", "DAG ID", "SCHEDULE", "TASKS"], table)
+    return EXIT_PROBLEMS if broken else EXIT_OK

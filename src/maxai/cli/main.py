@@ -1,0 +1,64 @@
+"""The ``maxai`` command. Subcommands live in modules of their own; Airflow is imported only
+by the subcommands that build or run DAGs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from maxai import __version__
+from maxai.cli import changed, graph, listing, run_command, scaffold, schema_command, show, validate
+from maxai.cli.output import EXIT_PROBLEMS, EXIT_USAGE, Output, UsageError
+from maxai.errors import ConfigError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", metavar="DIR", help="repository root holding maxaiconfigs/ (default: $MAXAI_ROOT, else found from the current folder)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output (default: on a terminal, unless NO_COLOR is set)")
+    parser = argparse.ArgumentParser(
+        prog="maxai",
+        description="Validate, inspect, scaffold and run maxai objectives (JSON configs -> Airflow DAGs).",
+        epilog="Exit codes: 0 ok, 1 problems found, 2 usage error. `maxai COMMAND --help` for details.",
+    )
+    parser.add_argument("--version", action="version", version=f"maxai {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (validate, listing, show, graph, scaffold, changed, schema_command, run_command):
+        module.add_parser(commands)
+    for subparser in commands.choices.values():
+        for action in common._actions:
+            if action.dest != "help" and not any(a.dest == action.dest for a in subparser._actions):
+                subparser._add_action(action)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = Output(args.color)
+    try:
+        return int(args.handler(args, out))
+    except UsageError as error:
+        out.error(f"maxai {args.command}: {error}")
+        return EXIT_USAGE
+    except ConfigError as error:
+        if args.json:
+            out.json({"ok": False, "problems": [problem.as_dict() for problem in error.problems]})
+        else:
+            for problem in error.problems:
+                out.error(f"{out.paint(problem.location(), 'bold')}: {problem.path_text}: {out.paint(problem.message, 'red')}")
+        return EXIT_PROBLEMS
+    except BrokenPipeError:
+        # the reader went away (`maxai show ... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        out.error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""``maxai run``: run one objective end to end on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
+from maxai.cli.scope import objective_ref, resolve_root
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "run",
+        help="run one objective's DAG here (SQLite Airflow, Spark in local[*])",
+        description="Run an objective's DAG on this machine: a local Airflow home (.maxai/airflow under the "
+        "root: SQLite, migrated once and reused), the spark_default connection pointed at local[*], and "
+        "dag.test() for the logical date. Prints each task's state and duration; exits 1 when a task fails, "
+        "showing the tail of its log. KubernetesPod tasks need a cluster: they are skipped (and said so) "
+        "unless --local-pods runs their command as a local subprocess with the pod's arguments and environment.",
+    )
+    parser.add_argument("domain")
+    parser.add_argument("usecase")
+    parser.add_argument("objective")
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help="logical date of the run (default: today, UTC)")
+    parser.add_argument("--local-pods", action="store_true", help="run KubernetesPod tasks as local subprocesses (development convenience)")
+    parser.add_argument("--force", action="store_true", help="recompute outputs that already exist for this date")
+    parser.add_argument("--airflow-home", metavar="DIR", help="local Airflow home to use (default: <root>/.maxai/airflow)")
+    parser.set_defaults(handler=run)
+
+
+def _logical_date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--date {text!r}: expected YYYY-MM-DD") from None
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    root = resolve_root(args.root)
+    ref = objective_ref(root, args.domain, args.usecase, args.objective)
+    logical_date = _logical_date(args.date)
+    from maxai.config.loader import load_objective
+
+    config = load_objective(root, *ref.parts)  # config problems are reported before Airflow starts
+    pod_tasks = [task.name for task in config.tasks if task.kind == "kubepod"]
+    if not args.json:
+        out.line(out.paint(f"running {ref.dag_id} for {logical_date}", "bold"))
+        if pod_tasks and not args.local_pods:
+            out.line(out.paint(f"  note: KubernetesPod tasks {', '.join(pod_tasks)} will be skipped (no cluster); add --local-pods to run them here", "yellow"))
+    from maxai.runner.run import run_objective
+
+    outcome = run_objective(
+        root,
+        ref,
+        logical_date,
+        pods="local" if args.local_pods else "skip",
+        force=args.force,
+        echo=None if not args.json else (lambda text: None),
+        home=Path(args.airflow_home) if args.airflow_home else None,
+    )
+    if args.json:
+        out.json(
+            {
+                "dag_id": outcome.dag_id,
+                "logical_date": outcome.logical_date.isoformat(),
+                "state": outcome.state,
+                "ok": outcome.succeeded,
+                "log_file": str(outcome.log_file),
+                "tasks": [
+                    {"name": task.name, "state": task.state, "duration": task.duration, "log_tail": task.log_tail}
+                    for task in outcome.tasks
+                ],
+            }
+        )
+        return EXIT_OK if outcome.succeeded else EXIT_PROBLEMS
+    out.line()
+    rows = []
+    for task in outcome.tasks:
+        style = "green" if task.state == "success" else "yellow" if task.state == "skipped" else "red"
+        duration = f"{task.duration:.1f}s" if task.duration else "-"
+        rows.append([task.name, out.paint(task.state, style), duration])
+    out.table(["TASK", "STATE", "DURATION"], rows)
+    for task in outcome.failed_tasks:
+        out.line()
+        out.line(out.paint(f"task {task.name} {task.state}; last lines of its log:", "red", "bold"))
+        for line in task.log_tail:
+            out.line("  " + line)
+    out.line()
+    out.line(out.paint(f"full log: {outcome.log_file}", "dim"))
+    if outcome.succeeded:
+        out.line(out.paint(f"✓ {ref.dag_id} succeeded for {logical_date}", "green", "bold"))
+        return EXIT_OK
+    failed = ", ".join(task.name for task in outcome.failed_tasks) or outcome.state
+    out.line(out.paint(f"✗ {ref.dag_id} failed for {logical_date}: {failed}", "red", "bold"))
+    return EXIT_PROBLEMS

@@ -1,0 +1,68 @@
+"""Checks of a whole repository's layout, beyond any single objective's configs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from maxai.config.layout import CONFIG_FILES, CONFIGS_DIR, DAGS_DIR, ObjectiveRef, is_valid_name, list_dirs
+from maxai.errors import Problem
+
+DAG_FILE = "dag.py"
+
+
+def _json_files(folder: Path) -> list[str]:
+    try:
+        return sorted(entry.name for entry in os.scandir(folder) if entry.is_file() and entry.name.endswith(".json"))
+    except OSError:
+        return []
+
+
+def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
+    """Badly named folders, use cases without objectives, configs nobody reads, dag.py files out of step."""
+    problems: list[Problem] = []
+    configs = root / CONFIGS_DIR
+    for domain in list_dirs(configs):
+        domain_dir = configs / domain
+        if not is_valid_name(domain):
+            problems.append(Problem(f"{CONFIGS_DIR}/{domain}/", (), "folder name is not a valid domain name (letters, digits, '_', '-')"))
+            continue
+        for name in _json_files(domain_dir):
+            problems.append(Problem(f"{CONFIGS_DIR}/{domain}/{name}", (), "config files at domain level are not read; move it into a use case folder"))
+        for usecase in list_dirs(domain_dir):
+            usecase_dir = domain_dir / usecase
+            where = f"{CONFIGS_DIR}/{domain}/{usecase}/"
+            if not is_valid_name(usecase):
+                problems.append(Problem(where, (), "folder name is not a valid use case name (letters, digits, '_', '-')"))
+                continue
+            objectives = list_dirs(usecase_dir)
+            if not objectives:
+                problems.append(Problem(where, (), "use case has no objective folder, so no DAG is built from it"))
+            for objective in objectives:
+                if not is_valid_name(objective):
+                    problems.append(Problem(f"{where}{objective}/", (), "folder name is not a valid objective name (letters, digits, '_', '-')"))
+                    continue
+                for child in list_dirs(usecase_dir / objective):
+                    problems.append(Problem(f"{where}{objective}/{child}/", (), "objective folders hold only config files; this folder is ignored"))
+    for ref in refs:
+        dag_file = root / DAGS_DIR / ref.domain / ref.usecase / ref.objective / DAG_FILE
+        if not dag_file.is_file():
+            problems.append(
+                Problem(
+                    f"{DAGS_DIR}/{ref.domain}/{ref.usecase}/{ref.objective}/{DAG_FILE}",
+                    (),
+                    f"missing: objective {ref} has no DAG file (`maxai new {ref.domain} {ref.usecase} {ref.objective}` writes it)",
+                )
+            )
+    known = {ref.parts for ref in refs}
+    dags = root / DAGS_DIR
+    for dag_file in sorted(dags.glob(f"*/*/*/{DAG_FILE}")):
+        parts = dag_file.relative_to(dags).parts[:3]
+        if tuple(parts) not in known:
+            problems.append(
+                Problem(dag_file.relative_to(root).as_posix(), (), f"no config folder {CONFIGS_DIR}/{'/'.join(parts)}/ for this DAG file")
+            )
+    return problems
+
+
+__all__ = ["CONFIG_FILES", "DAG_FILE", "layout_problems"]
