@@ -78,7 +78,7 @@ CASES: list[tuple[str, str, Any, str, str, str, str]] = [
     ("unknown-section", f"{DF}/stores_eu/py_config.json", _rename(["@dag"], "@dags"),
      DF, f"{DF}/stores_eu/py_config.json", '["@dags"]', "does not match"),
     ("k8s-misspelt-field", f"{FR}/kubepod_config.json", _rename(["tasks", 0, "conf", "volume_mounts", 0, "mountPath"], "mountpath"),
-     FR, f"{FR}/kubepod_config.json", "tasks[0].conf.volume_mounts[0]", "did you mean 'mountPath'"),
+     FR, f"{FR}/kubepod_config.json", "tasks[0].conf.volume_mounts[0].mountpath", "did you mean 'mountPath'"),
     ("k8s-wrong-type", f"{FR}/kubepod_config.json", _set(["tasks", 1, "conf", "tolerations", 0, "tolerationSeconds"], "ten"),
      FR, f"{FR}/kubepod_config.json", "tasks[1].conf.tolerations[0].tolerationSeconds", "expected integer"),
     ("pull-policy", f"{FR}/kubepod_config.json", _set(["tasks", 0, "conf", "image_pull_policy"], "Sometimes"),

@@ -53,9 +53,15 @@ def check_k8s_object(value: Any, definition: str, is_list: bool) -> list[tuple[J
     problems: list[tuple[JsonPath, str]] = []
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
         leaf = _deepest(error)
-        path = tuple(leaf.absolute_path)
-        problems.append((path, _describe(leaf)))
-    return problems
+        path: JsonPath = tuple(leaf.absolute_path)
+        if leaf.validator == "additionalProperties":
+            extras = sorted(set(leaf.instance) - set(leaf.schema.get("properties", {})))
+            problems.extend(((*path, extra), _describe(leaf, extra)) for extra in extras)
+        else:
+            problems.append((path, _describe(leaf)))
+    # "requires 'mountPath'" says nothing new next to "unknown field 'mountpath' (did you mean 'mountPath'?)"
+    misspelt_parents = {path[:-1] for path, message in problems if message.startswith("unknown Kubernetes field")}
+    return [(path, message) for path, message in problems if not (message.startswith("Kubernetes requires") and path in misspelt_parents)]
 
 
 def _deepest(error: Any) -> Any:
@@ -64,14 +70,11 @@ def _deepest(error: Any) -> Any:
     return error
 
 
-def _describe(error: Any) -> str:
-    if error.validator == "additionalProperties":
-        extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        allowed = list(error.schema.get("properties", {}))
+def _describe(error: Any, extra: str | None = None) -> str:
+    if extra is not None:
         from maxai.config.diagnostics import did_you_mean
 
-        if extras:
-            return f"unknown Kubernetes field {extras[0]!r}{did_you_mean(extras[0], allowed)}"
+        return f"unknown Kubernetes field {extra!r}{did_you_mean(extra, list(error.schema.get('properties', {})))}"
     if error.validator == "required":
         return f"Kubernetes requires {error.message.split(' is a required')[0]}"
     if error.validator == "type":

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,14 @@ class TaskContext:
             Path(path).mkdir(parents=True, exist_ok=True)
             (Path(path) / DONE_MARKER).touch()
 
+    def with_function(self, function: str) -> TaskContext:
+        """The same context calling another handler (``module.path:name``)."""
+        try:
+            params = TaskParams.model_validate({**self.params.model_dump(), "function": function})
+        except ValueError:
+            raise TaskContextError(f"{function!r} is not a handler reference; use 'module.path:function'") from None
+        return replace(self, params=params)
+
     def call_handler(self, *positional: Any) -> Any:
         """Import ``function`` ("module.path:name") from py_config and call it with ``args``."""
         import importlib
@@ -130,7 +138,10 @@ class TaskContext:
         if spec is None:
             raise TaskContextError(f"task {self.task!r} has no 'function' in py_config.json")
         module_name, _, attribute = spec.partition(":")
-        function = getattr(importlib.import_module(module_name), attribute)
+        try:
+            function = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as error:
+            raise TaskContextError(f"cannot load handler {spec!r}: {error}") from None
         return function(*positional, **self.params.args)
 
 
