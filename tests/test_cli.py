@@ -136,7 +136,10 @@ def test_show_resolves_layers_and_prints_the_spark_command(repo: Path) -> None:
     assert "spark.kubernetes.container.image=registry.example.com/maxai/retail-forecast:2.0.1" in command
     assert command[command.index("--num-executors") + 1] == "8"
     assert command[-1].endswith("maxaiusecases/retail/demand_forecast/handlers/forecast_demand.py")
-    assert json.loads(forecast["arguments"]["env_vars"]["MAXAI_PARAMS"])["args"] == {"horizon_days": 14, "window_days": 14}
+    assert json.loads(forecast["arguments"]["env_vars"]["MAXAI_PARAMS"])["args"] == {
+        "horizon_days": 14,
+        "window_days": 14,
+    }
 
 
 def test_show_text_and_unknown_objective(repo: Path) -> None:
@@ -154,7 +157,10 @@ def test_graph_formats(repo: Path, tmp_path: Path) -> None:
     dot = maxai("graph", "retail", "store_segments", "weekly", "--format", "dot", cwd=repo)
     assert '"store_features" -> "cluster_stores";' in dot.stdout
     target = tmp_path / "g.svg"
-    assert maxai("graph", "retail", "store_segments", "weekly", "--format", "svg", "-o", str(target), cwd=repo).returncode == 0
+    assert (
+        maxai("graph", "retail", "store_segments", "weekly", "--format", "svg", "-o", str(target), cwd=repo).returncode
+        == 0
+    )
     svg = ElementTree.parse(target).getroot()
     texts = [element.text for element in svg.iter("{http://www.w3.org/2000/svg}text")]
     assert {"store_features", "cluster_stores", "publish_segments"} <= set(texts)
@@ -228,8 +234,19 @@ def test_schema_check_and_write(repo: Path, tmp_path: Path) -> None:
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+    subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+        },
+    )
 
 
 @pytest.fixture

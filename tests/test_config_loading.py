@@ -49,9 +49,7 @@ def test_dashed_spellings_and_empty_strings(repo: Path) -> None:
     assert clean.arguments["driver_memory"] == "1g"
     assert clean.arguments["num_executors"] == 2
     assert "py_files" not in clean.arguments  # "" means not set
-    assert clean.arguments["application"] == str(
-        repo / "maxaiusecases/retail/demand_forecast/handlers/clean_sales.py"
-    )
+    assert clean.arguments["application"] == str(repo / "maxaiusecases/retail/demand_forecast/handlers/clean_sales.py")
 
 
 def test_objectives_share_a_pipeline_with_different_parameters(repo: Path) -> None:

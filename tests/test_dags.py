@@ -47,7 +47,9 @@ def test_operator_types_and_arguments(dagbag: Any, repo: Path) -> None:
     from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 
     dag = dagbag.dags["retail.store_segments.weekly"]
-    features, cluster, publish = (dag.get_task(name) for name in ("store_features", "cluster_stores", "publish_segments"))
+    features, cluster, publish = (
+        dag.get_task(name) for name in ("store_features", "cluster_stores", "publish_segments")
+    )
     assert isinstance(features, SparkSubmitOperator)
     assert isinstance(cluster, KubernetesPodOperator) and isinstance(publish, KubernetesPodOperator)
     assert features._driver_memory == "1g"
@@ -86,7 +88,10 @@ def test_pod_manifest_carries_config_and_context(dagbag: Any) -> None:
     manifest = pod_manifest(task)
     spec = manifest["spec"]
     container = spec["containers"][0]
-    assert container["resources"] == {"limits": {"cpu": "4", "memory": "8Gi"}, "requests": {"cpu": "2", "memory": "4Gi"}}
+    assert container["resources"] == {
+        "limits": {"cpu": "4", "memory": "8Gi"},
+        "requests": {"cpu": "2", "memory": "4Gi"},
+    }
     assert spec["tolerations"][0]["key"] == "dedicated"
     assert spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     env = {item["name"]: item.get("value") for item in container["env"]}
@@ -136,6 +141,9 @@ def test_dag_file_finds_its_root_without_environment(example_repo: Path, tmp_pat
     shutil.rmtree(example_repo / "maxaidags/finance")
     result = subprocess.run(
         [sys.executable, str(example_repo / "maxaidags/retail/store_segments/weekly/dag.py")],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -81,15 +81,26 @@ def _run(*args: str, data: Path, home: Path, cwd: Path) -> subprocess.CompletedP
     env.pop("MAXAI_ROOT", None)
     return subprocess.run(
         [MAXAI, "run", *args, "--airflow-home", str(home), "--color", "never"],
-        cwd=cwd, env=env, capture_output=True, text=True, check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
 def test_maxai_run_mixed_objective_with_local_pods_and_rerun(repo: Path, data_dir: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    result = _run("retail", "store_segments", "weekly", "--date", "2026-02-09", "--local-pods", data=data_dir, home=home, cwd=repo)
+    result = _run(
+        "retail", "store_segments", "weekly", "--date", "2026-02-09", "--local-pods", data=data_dir, home=home, cwd=repo
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    for line in ("ok store_features", "ok cluster_stores", "ok publish_segments", "✓ retail.store_segments.weekly succeeded"):
+    for line in (
+        "ok store_features",
+        "ok cluster_stores",
+        "ok publish_segments",
+        "✓ retail.store_segments.weekly succeeded",
+    ):
         assert line in result.stdout, result.stdout
     published = json.loads((data_dir / "out/retail/store_segments/published/ds=2026-02-09/published.json").read_text())
     assert published["logical_date"] == "2026-02-09"
@@ -97,7 +108,9 @@ def test_maxai_run_mixed_objective_with_local_pods_and_rerun(repo: Path, data_di
     assert stores == ["EU-BER", "EU-MAD", "EU-PAR", "US-NYC", "US-SFO"]
 
     # the same date again: every task finds its output and skips the work
-    again = _run("retail", "store_segments", "weekly", "--date", "2026-02-09", "--local-pods", data=data_dir, home=home, cwd=repo)
+    again = _run(
+        "retail", "store_segments", "weekly", "--date", "2026-02-09", "--local-pods", data=data_dir, home=home, cwd=repo
+    )
     assert again.returncode == 0, again.stdout
     log = Path(again.stdout.split("full log: ")[1].split()[0]).read_text()
     assert log.count("already exists for 2026-02-09; skipping") == 3
@@ -115,7 +128,17 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
     config["tasks"][1]["conf"]["arguments"] = ["--fail-on-purpose"]
     pods.write_text(json.dumps(config))
     home = tmp_path / "home"
-    failed = _run("finance", "fraud_scoring", "cards", "--date", "2026-03-10", "--local-pods", data=data_dir, home=home, cwd=example_repo)
+    failed = _run(
+        "finance",
+        "fraud_scoring",
+        "cards",
+        "--date",
+        "2026-03-10",
+        "--local-pods",
+        data=data_dir,
+        home=home,
+        cwd=example_repo,
+    )
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "FAILED score_transactions" in failed.stdout
     assert "✗ finance.fraud_scoring.cards failed for 2026-03-10: score_transactions" in failed.stdout
@@ -124,7 +147,17 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
 
     config["tasks"][1]["conf"].pop("arguments")
     pods.write_text(json.dumps(config))
-    fixed = _run("finance", "fraud_scoring", "cards", "--date", "2026-03-10", "--local-pods", data=data_dir, home=home, cwd=example_repo)
+    fixed = _run(
+        "finance",
+        "fraud_scoring",
+        "cards",
+        "--date",
+        "2026-03-10",
+        "--local-pods",
+        data=data_dir,
+        home=home,
+        cwd=example_repo,
+    )
     assert fixed.returncode == 0, fixed.stdout
     log = Path(fixed.stdout.split("full log: ")[1].split()[0]).read_text()
     assert "already exists for 2026-03-10; skipping" in log  # extract_transactions was not redone
@@ -133,7 +166,9 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
 
 
 def test_maxai_run_rejects_bad_input(repo: Path, tmp_path: Path) -> None:
-    bad_date = _run("retail", "store_segments", "weekly", "--date", "10/02/2026", data=tmp_path, home=tmp_path, cwd=repo)
+    bad_date = _run(
+        "retail", "store_segments", "weekly", "--date", "10/02/2026", data=tmp_path, home=tmp_path, cwd=repo
+    )
     assert bad_date.returncode == 2 and "expected YYYY-MM-DD" in bad_date.stderr
     unknown = _run("retail", "store_segment", "weekly", data=tmp_path, home=tmp_path, cwd=repo)
     assert unknown.returncode == 2 and "did you mean 'store_segments'" in unknown.stderr

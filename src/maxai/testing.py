@@ -21,7 +21,9 @@ from maxai.config.layout import DAGS_DIR, ObjectiveRef, discover_objectives, fin
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("maxai")
     group.addoption("--maxai-integrity", action="store_true", help="add a DAG integrity test per maxai objective")
-    group.addoption("--maxai-root", default=None, help="repository root holding maxaiconfigs/ (default: found from cwd)")
+    group.addoption(
+        "--maxai-root", default=None, help="repository root holding maxaiconfigs/ (default: found from cwd)"
+    )
 
 
 def _root(config: pytest.Config) -> Path:

@@ -22,7 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "use cases and objectives whose configs, DAG files or code changed, and the domain images under "
         "maxaiusecases/ that must be rebuilt. A domain's shared files (requirements.txt, Dockerfile, "
         "pyproject.toml, setup.py, ...) mark every use case of that domain. --json prints everything, "
-        "--matrix only a CI build matrix ({\"include\": [...]}).",
+        '--matrix only a CI build matrix ({"include": [...]}).',
     )
     parser.add_argument("--base", required=True, metavar="REV", help="git revision to compare with (e.g. origin/main)")
     parser.add_argument("--head", metavar="REV", help="compare with this revision instead of the working tree")
@@ -148,7 +148,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 "files": change.files,
                 "domains": sorted({ref.domain for ref in objectives} | {d for d, _ in change.usecases} | change.images),
                 "usecases": [f"{d}/{u}" for d, u in sorted(change.usecases)],
-                "objectives": [{"dag_id": ref.dag_id, "domain": ref.domain, "usecase": ref.usecase, "objective": ref.objective} for ref in objectives],
+                "objectives": [
+                    {"dag_id": ref.dag_id, "domain": ref.domain, "usecase": ref.usecase, "objective": ref.objective}
+                    for ref in objectives
+                ],
                 "removed_objectives": ["/".join(parts) for parts in sorted(change.removed)],
                 "images": sorted(change.images),
                 "matrix": matrix,
@@ -160,7 +163,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
     out.line("objectives: " + (", ".join(ref.dag_id for ref in objectives) or "none"))
     if change.removed:
         out.line("removed:    " + ", ".join("/".join(parts) for parts in sorted(change.removed)))
-    out.line("images:     " + (", ".join(f"{domain} ({USECASES_DIR}/{domain}/{DOCKERFILE})" for domain in sorted(change.images)) or "none"))
+    out.line(
+        "images:     "
+        + (", ".join(f"{domain} ({USECASES_DIR}/{domain}/{DOCKERFILE})" for domain in sorted(change.images)) or "none")
+    )
     if change.other:
         out.line(out.paint(f"other files (no objective or image): {len(change.other)}", "dim"))
     return EXIT_OK

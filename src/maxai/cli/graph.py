@@ -110,7 +110,9 @@ def svg(config: ObjectiveConfig) -> str:
             f'<rect x="{x}" y="{y}" width="{width_box}" height="{height_box}" rx="8" '
             f'fill="{_KIND_FILL[task.kind]}" stroke="{_KIND_STROKE[task.kind]}" stroke-width="1.5"/>'
         )
-        parts.append(f'<text x="{x + width_box / 2}" y="{y + 22}" font-size="13" text-anchor="middle">{html.escape(task.name)}</text>')
+        parts.append(
+            f'<text x="{x + width_box / 2}" y="{y + 22}" font-size="13" text-anchor="middle">{html.escape(task.name)}</text>'
+        )
         parts.append(
             f'<text x="{x + width_box / 2}" y="{y + 40}" font-size="11" fill="#555" text-anchor="middle">{_KIND_LABEL[task.kind]}</text>'
         )
@@ -121,7 +123,9 @@ def svg(config: ObjectiveConfig) -> str:
 def png(config: ObjectiveConfig) -> bytes:
     executable = shutil.which("dot")
     if executable is None:
-        raise RuntimeError("--format png needs Graphviz's `dot` on PATH (Debian: apt-get install graphviz); --format svg needs nothing")
+        raise RuntimeError(
+            "--format png needs Graphviz's `dot` on PATH (Debian: apt-get install graphviz); --format svg needs nothing"
+        )
     result = subprocess.run([executable, "-Tpng"], input=dot(config).encode(), capture_output=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")

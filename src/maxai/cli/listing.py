@@ -26,7 +26,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
     rows = []
     broken = 0
     for ref in discover_objectives(root):
-        entry: dict[str, object] = {"domain": ref.domain, "usecase": ref.usecase, "objective": ref.objective, "dag_id": ref.dag_id}
+        entry: dict[str, object] = {
+            "domain": ref.domain,
+            "usecase": ref.usecase,
+            "objective": ref.objective,
+            "dag_id": ref.dag_id,
+        }
         try:
             config = load_objective(root, *ref.parts)
         except ConfigError as error:
@@ -53,8 +58,26 @@ def run(args: argparse.Namespace, out: Output) -> int:
         for row in rows:
             if row["valid"]:
                 tasks = f"{row['tasks']} ({row['spark_tasks']} spark, {row['kubepod_tasks']} pod)"
-                table.append([str(row["domain"]), str(row["usecase"]), str(row["objective"]), str(row["dag_id"]), str(row["schedule"] or "manual"), tasks])
+                table.append(
+                    [
+                        str(row["domain"]),
+                        str(row["usecase"]),
+                        str(row["objective"]),
+                        str(row["dag_id"]),
+                        str(row["schedule"] or "manual"),
+                        tasks,
+                    ]
+                )
             else:
-                table.append([str(row["domain"]), str(row["usecase"]), str(row["objective"]), str(row["dag_id"]), "-", out.paint(f"invalid: {row['problems']} problem(s)", "red")])
+                table.append(
+                    [
+                        str(row["domain"]),
+                        str(row["usecase"]),
+                        str(row["objective"]),
+                        str(row["dag_id"]),
+                        "-",
+                        out.paint(f"invalid: {row['problems']} problem(s)", "red"),
+                    ]
+                )
         out.table(["DOMAIN", "USE CASE", "OBJECTIVE", "DAG ID", "SCHEDULE", "TASKS"], table)
     return EXIT_PROBLEMS if broken else EXIT_OK

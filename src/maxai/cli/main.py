@@ -16,9 +16,18 @@ from maxai.errors import ConfigError
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", metavar="DIR", help="repository root holding maxaiconfigs/ (default: $MAXAI_ROOT, else found from the current folder)")
+    common.add_argument(
+        "--root",
+        metavar="DIR",
+        help="repository root holding maxaiconfigs/ (default: $MAXAI_ROOT, else found from the current folder)",
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output (default: on a terminal, unless NO_COLOR is set)")
+    common.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour output (default: on a terminal, unless NO_COLOR is set)",
+    )
     parser = argparse.ArgumentParser(
         prog="maxai",
         description="Validate, inspect, scaffold and run maxai objectives (JSON configs -> Airflow DAGs).",
@@ -49,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             out.json({"ok": False, "problems": [problem.as_dict() for problem in error.problems]})
         else:
             for problem in error.problems:
-                out.error(f"{out.paint(problem.location(), 'bold')}: {problem.path_text}: {out.paint(problem.message, 'red')}")
+                out.error(
+                    f"{out.paint(problem.location(), 'bold')}: {problem.path_text}: {out.paint(problem.message, 'red')}"
+                )
         return EXIT_PROBLEMS
     except BrokenPipeError:
         # the reader went away (`maxai show ... | head`): not an error of ours

@@ -24,9 +24,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("usecase")
     parser.add_argument("objective")
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="logical date of the run (default: today, UTC)")
-    parser.add_argument("--local-pods", action="store_true", help="run KubernetesPod tasks as local subprocesses (development convenience)")
+    parser.add_argument(
+        "--local-pods",
+        action="store_true",
+        help="run KubernetesPod tasks as local subprocesses (development convenience)",
+    )
     parser.add_argument("--force", action="store_true", help="recompute outputs that already exist for this date")
-    parser.add_argument("--airflow-home", metavar="DIR", help="local Airflow home to use (default: <root>/.maxai/airflow)")
+    parser.add_argument(
+        "--airflow-home", metavar="DIR", help="local Airflow home to use (default: <root>/.maxai/airflow)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -50,7 +56,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if not args.json:
         out.line(out.paint(f"running {ref.dag_id} for {logical_date}", "bold"))
         if pod_tasks and not args.local_pods:
-            out.line(out.paint(f"  note: KubernetesPod tasks {', '.join(pod_tasks)} will be skipped (no cluster); add --local-pods to run them here", "yellow"))
+            out.line(
+                out.paint(
+                    f"  note: KubernetesPod tasks {', '.join(pod_tasks)} will be skipped (no cluster); add --local-pods to run them here",
+                    "yellow",
+                )
+            )
     from maxai.runner.run import run_objective
 
     outcome = run_objective(

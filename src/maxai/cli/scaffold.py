@@ -63,7 +63,10 @@ def _kubepod_config(domain: str, usecase: str, task_id: int) -> dict[str, object
                 "conf": {
                     "image": f"registry.example.com/maxai/{domain.lower()}:latest",
                     "cmds": ["python", "-m", "maxai.runtime"],
-                    "container_resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+                    "container_resources": {
+                        "requests": {"cpu": "250m", "memory": "512Mi"},
+                        "limits": {"memory": "1Gi"},
+                    },
                 },
             }
         ]
@@ -110,13 +113,13 @@ def run(task: TaskContext, greeting: str = "hello") -> None:
     task.mark_done()
 '''
 
-DAG_FILE = '''# airflow DAG for {domain} / {usecase} / {objective}, built by maxai from {configs}/{domain}/{usecase}/{objective}/
+DAG_FILE = """# airflow DAG for {domain} / {usecase} / {objective}, built by maxai from {configs}/{domain}/{usecase}/{objective}/
 from maxai import build_dag
 
 dag = build_dag("{domain}", "{usecase}", "{objective}")
-'''
+"""
 
-PYPROJECT = '''[build-system]
+PYPROJECT = """[build-system]
 requires = ["setuptools>=69"]
 build-backend = "setuptools.build_meta"
 
@@ -132,9 +135,9 @@ dependencies = {{ file = ["requirements.txt"] }}
 
 [tool.setuptools.packages.find]
 where = ["."]
-'''
+"""
 
-DOCKERFILE = '''# One image for every use case of the {domain} domain.
+DOCKERFILE = """# One image for every use case of the {domain} domain.
 # Build from the repository root: docker build -f {usecases}/{domain}/Dockerfile .
 FROM python:3.11-slim
 
@@ -150,7 +153,7 @@ RUN pip install --no-cache-dir --no-deps .
 
 ENV MAXAI_DATA_DIR=/data PYSPARK_PYTHON=python3
 USER 1000
-'''
+"""
 
 REQUIREMENTS = "# Runtime dependencies of the {domain} image\nmaxai==0.1.0\npyspark==4.2.0\n"
 
@@ -208,12 +211,16 @@ def run(args: argparse.Namespace, out: Output) -> int:
     except ConfigError as error:
         raise UsageError(error.problems[0].message) from None
     if not ref.usecase.isidentifier():
-        raise UsageError(f"use case {ref.usecase!r} must be a Python identifier: its handlers are the package {ref.usecase}.handlers")
+        raise UsageError(
+            f"use case {ref.usecase!r} must be a Python identifier: its handlers are the package {ref.usecase}.handlers"
+        )
     usecase_dir = root / CONFIGS_DIR / ref.domain / ref.usecase
     has_spark = (usecase_dir / SPARK_CONFIG).exists()
     has_kubepod = (usecase_dir / KUBEPOD_CONFIG).exists()
     # Configs of an existing use case are kept as they are; only missing kinds are added.
-    spark = (args.spark and not has_spark) or (not args.spark and not args.kubepod and not has_spark and not has_kubepod)
+    spark = (args.spark and not has_spark) or (
+        not args.spark and not args.kubepod and not has_spark and not has_kubepod
+    )
     kubepod = args.kubepod and not has_kubepod
     created, kept = [], []
     for path, text in _planned_files(root, ref, spark, kubepod).items():

@@ -16,7 +16,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Write spark_config, kubepod_config and py_config JSON Schemas (generated from maxai's "
         "models) for editors and other tools. With --check, write nothing and exit 1 when they are out of date.",
     )
-    parser.add_argument("--out", metavar="DIR", help=f"folder to write to (default: {SCHEMA_DIR}/ under the root, else ./{SCHEMA_DIR})")
+    parser.add_argument(
+        "--out", metavar="DIR", help=f"folder to write to (default: {SCHEMA_DIR}/ under the root, else ./{SCHEMA_DIR})"
+    )
     parser.add_argument("--check", action="store_true", help="only report schema files that are missing or stale")
     parser.set_defaults(handler=run)
 

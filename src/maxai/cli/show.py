@@ -27,7 +27,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("domain")
     parser.add_argument("usecase")
     parser.add_argument("objective")
-    parser.add_argument("--no-command", action="store_true", help="skip the spark-submit command line (no Airflow import)")
+    parser.add_argument(
+        "--no-command", action="store_true", help="skip the spark-submit command line (no Airflow import)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -97,7 +99,9 @@ def redacted_command(command: list[str]) -> list[str]:
     shown = []
     for part in command:
         key, sep, value = part.partition("=")
-        shown.append(f"{key}=***" if sep and is_secret_key(key.rsplit(".", 1)[-1]) and not value.startswith("{{") else part)
+        shown.append(
+            f"{key}=***" if sep and is_secret_key(key.rsplit(".", 1)[-1]) and not value.startswith("{{") else part
+        )
     return shown
 
 
@@ -112,14 +116,20 @@ def run(args: argparse.Namespace, out: Output) -> int:
     dag = description["dag"]
     out.line(out.paint(config.dag_id, "bold"))
     out.line(f"  files:    {', '.join(config.files)}")
-    out.line(f"  schedule: {dag['schedule'] or 'manual'}   start_date: {dag['start_date']}   catchup: {str(dag['catchup']).lower()}")
-    out.line(f"  owner:    {dag['default_args']['owner']}   retries: {dag['default_args']['retries']}   max_active_runs: {dag['max_active_runs']}")
+    out.line(
+        f"  schedule: {dag['schedule'] or 'manual'}   start_date: {dag['start_date']}   catchup: {str(dag['catchup']).lower()}"
+    )
+    out.line(
+        f"  owner:    {dag['default_args']['owner']}   retries: {dag['default_args']['retries']}   max_active_runs: {dag['max_active_runs']}"
+    )
     if dag["tags"]:
         out.line(f"  tags:     {', '.join(dag['tags'])}")
     for task in description["tasks"]:
         out.line()
         after = ", ".join(task["upstream"]) or "-"
-        out.line(f"{out.paint(task['name'], 'bold', 'cyan')}  {task['operator']}  task_id={task['task_id']}  after: {after}")
+        out.line(
+            f"{out.paint(task['name'], 'bold', 'cyan')}  {task['operator']}  task_id={task['task_id']}  after: {after}"
+        )
         out.line(out.paint(f"  defined in {task['defined_in']}", "dim"))
         if task["params"]:
             out.line("  params:    " + json.dumps(task["params"], sort_keys=True))

@@ -22,8 +22,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "files or folders belong to. Reports all problems at once as file:line:column: json.path: message. "
         "Exit code 0 when clean, 1 when problems were found, 2 for a usage error.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="config files or folders (default: the whole repository)")
-    parser.add_argument("--deep", action="store_true", help="also build every DAG and every pod offline (imports Airflow)")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="config files or folders (default: the whole repository)"
+    )
+    parser.add_argument(
+        "--deep", action="store_true", help="also build every DAG and every pod offline (imports Airflow)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -47,7 +51,7 @@ def check_objectives(root: Path, refs: list[ObjectiveRef], deep: bool) -> tuple[
             dag_file = f"{DAGS_DIR}/{'/'.join(config.ref.parts)}/{DAG_FILE}"
             try:
                 found = dag_problems(dag_from_config(config), config)
-            except Exception as error:  # noqa: BLE001  (Airflow may reject what the models allowed)
+            except Exception as error:
                 found = [f"building the DAG failed: {type(error).__name__}: {error}"]
             problems.extend(Problem(dag_file, (), message) for message in found)
             if found:
@@ -73,11 +77,19 @@ def run(args: argparse.Namespace, out: Output) -> int:
         )
         return EXIT_PROBLEMS if problems else EXIT_OK
     for problem in problems:
-        out.line(f"{out.paint(problem.location(), 'bold')}: {out.paint(problem.path_text, 'cyan')}: {out.paint(problem.message, 'red')}")
+        out.line(
+            f"{out.paint(problem.location(), 'bold')}: {out.paint(problem.path_text, 'cyan')}: {out.paint(problem.message, 'red')}"
+        )
     checked = f"{len(refs)} objective{'s' if len(refs) != 1 else ''}"
     if problems:
         broken = sum(1 for value in status.values() if value != "ok")
-        out.line(out.paint(f"✗ {len(problems)} problem{'s' if len(problems) != 1 else ''} ({broken} of {checked} affected)", "red", "bold"))
+        out.line(
+            out.paint(
+                f"✗ {len(problems)} problem{'s' if len(problems) != 1 else ''} ({broken} of {checked} affected)",
+                "red",
+                "bold",
+            )
+        )
         return EXIT_PROBLEMS
     if not refs:
         out.line(out.paint("no objectives found", "yellow"))

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from maxai.config.jsonfile import child
 from maxai.config.secrets import is_secret_key
 from maxai.errors import JsonPath
 
@@ -122,11 +123,9 @@ def _real_path(data: Any, loc: tuple[str | int, ...]) -> JsonPath:
     """Drop Pydantic's union-member tags from ``loc``, keeping only keys present in the data."""
     path: list[str | int] = []
     for part in loc:
-        if isinstance(data, dict) and isinstance(part, str) and part in data:
-            data = data[part]
-            path.append(part)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
+        found, value = child(data, part)
+        if found:
+            data = value
             path.append(part)
         elif isinstance(data, dict) and isinstance(part, str) and not path_is_tag(part):
             path.append(part)  # a missing required key
@@ -136,12 +135,21 @@ def _real_path(data: Any, loc: tuple[str | int, ...]) -> JsonPath:
 
 def path_is_tag(part: str) -> bool:
     """Pydantic names union members in ``loc`` ("str", "dict[str,str]", "function-after[...]")."""
-    return any(mark in part for mark in "[]") or part in {"str", "int", "float", "bool", "list", "dict", "date", "datetime"}
+    return any(mark in part for mark in "[]") or part in {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "list",
+        "dict",
+        "date",
+        "datetime",
+    }
 
 
 def _value_at(data: Any, path: JsonPath) -> Any:
     for part in path:
-        data = data[part]  # type: ignore[index]
+        data = data[part]
     if path and isinstance(path[-1], str) and is_secret_key(path[-1]):
         return _Hidden()
     return data

@@ -25,7 +25,9 @@ def order_tasks(
             if parent == name:
                 problems.append((name, f"task {name!r} cannot depend on itself"))
             elif parent not in known:
-                problems.append((name, f"depends on {parent!r}, which is not a task of this objective{did_you_mean(parent, names)}"))
+                problems.append(
+                    (name, f"depends on {parent!r}, which is not a task of this objective{did_you_mean(parent, names)}")
+                )
         if len(set(depends_on)) != len(depends_on):
             problems.append((name, "lists the same upstream task twice"))
         upstream[name] = tuple(dict.fromkeys(parent for parent in depends_on if parent in known and parent != name))

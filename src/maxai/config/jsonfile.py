@@ -111,6 +111,15 @@ def read_config_file(path: Path, display_name: str) -> tuple[Any, str]:
     return parse_config_text(text, display_name), text
 
 
+def child(data: Any, part: str | int) -> tuple[bool, Any]:
+    """``(True, data[part])`` when ``part`` names a key or index present in ``data``."""
+    if isinstance(data, dict) and isinstance(part, str) and part in data:
+        return True, data[part]
+    if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        return True, data[part]
+    return False, None
+
+
 def _depth(value: Any) -> int:
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 1)]

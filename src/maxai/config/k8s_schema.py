@@ -61,7 +61,11 @@ def check_k8s_object(value: Any, definition: str, is_list: bool) -> list[tuple[J
             problems.append((path, _describe(leaf)))
     # "requires 'mountPath'" says nothing new next to "unknown field 'mountpath' (did you mean 'mountPath'?)"
     misspelt_parents = {path[:-1] for path, message in problems if message.startswith("unknown Kubernetes field")}
-    return [(path, message) for path, message in problems if not (message.startswith("Kubernetes requires") and path in misspelt_parents)]
+    return [
+        (path, message)
+        for path, message in problems
+        if not (message.startswith("Kubernetes requires") and path in misspelt_parents)
+    ]
 
 
 def _deepest(error: Any) -> Any:

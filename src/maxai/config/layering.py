@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from maxai.config.jsonfile import child
 from maxai.errors import JsonPath
 
 
@@ -73,7 +74,9 @@ def merge_config(base: Any, overlay: Any) -> Any:
     overlay_tasks = overlay.get("tasks")
     if not (isinstance(base_tasks, list) and isinstance(overlay_tasks, list)):
         return _merge_values(base, overlay)
-    merged = _merge_values({k: v for k, v in base.items() if k != "tasks"}, {k: v for k, v in overlay.items() if k != "tasks"})
+    merged = _merge_values(
+        {k: v for k, v in base.items() if k != "tasks"}, {k: v for k, v in overlay.items() if k != "tasks"}
+    )
     tasks = []
     for base_index, overlay_index in task_index_map(base, overlay):
         if base_index is None:
@@ -89,11 +92,8 @@ def merge_config(base: Any, overlay: Any) -> Any:
 def _existing_prefix(data: Any, path: JsonPath) -> int:
     depth = 0
     for part in path:
-        if isinstance(data, dict) and isinstance(part, str) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
+        found, data = child(data, part)
+        if not found:
             break
         depth += 1
     return depth

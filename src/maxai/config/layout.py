@@ -88,7 +88,9 @@ def inside(path: Path, folder: Path) -> bool:
 
 def list_dirs(folder: Path) -> list[str]:
     try:
-        return sorted(entry.name for entry in os.scandir(folder) if entry.is_dir() and not entry.name.startswith((".", "_")))
+        return sorted(
+            entry.name for entry in os.scandir(folder) if entry.is_dir() and not entry.name.startswith((".", "_"))
+        )
     except OSError:
         return []
 

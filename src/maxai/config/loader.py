@@ -126,7 +126,9 @@ def _clean_kubepod(data: Any) -> Any:
     if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
         return data
     tasks = [
-        {**task, "conf": _drop_unset(task["conf"])} if isinstance(task, dict) and isinstance(task.get("conf"), dict) else task
+        {**task, "conf": _drop_unset(task["conf"])}
+        if isinstance(task, dict) and isinstance(task.get("conf"), dict)
+        else task
         for task in data["tasks"]
     ]
     return {**data, "tasks": tasks}
@@ -290,13 +292,17 @@ def load_objective(root: Path, domain: str, usecase: str, objective: str) -> Obj
     collector.raise_if_any()
     assert py_config is not None
 
-    tasks = _resolve_tasks(collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, root, code_dir)
+    tasks = _resolve_tasks(
+        collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, root, code_dir
+    )
     collector.raise_if_any()
     files = tuple(layer.display for file_layers in layers.values() for layer in file_layers)
     return ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)
 
 
-def _check_spark_paths(collector: _Collector, layers: list[Layer], spark: SparkConfigFile, root: Path, code_dir: Path) -> None:
+def _check_spark_paths(
+    collector: _Collector, layers: list[Layer], spark: SparkConfigFile, root: Path, code_dir: Path
+) -> None:
     for index, task in enumerate(spark.tasks):
         for argument in SPARK_PATH_ARGUMENTS:
             value = getattr(task.spark_submit_conf, argument)
@@ -340,7 +346,9 @@ def _absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str,
     for argument in SPARK_PATH_ARGUMENTS:
         value = resolved.get(argument)
         if isinstance(value, str):
-            resolved[argument] = ",".join(item if _is_uri(item) else str((code_dir / item).resolve()) for item in value.split(","))
+            resolved[argument] = ",".join(
+                item if _is_uri(item) else str((code_dir / item).resolve()) for item in value.split(",")
+            )
     return resolved
 
 
@@ -366,17 +374,25 @@ def _resolve_tasks(
     if kubepod is not None:
         for index, pod_task in enumerate(kubepod.tasks):
             arguments = pod_task.conf.model_dump(exclude_none=True)
-            entries.append((pod_task.name, pod_task.task_id, "kubepod", arguments, pod_task.depends_on, kubepod_layers, index))
+            entries.append(
+                (pod_task.name, pod_task.task_id, "kubepod", arguments, pod_task.depends_on, kubepod_layers, index)
+            )
 
     seen_names: dict[str, str] = {}
     seen_ids: dict[int, str] = {}
     for name, task_id, _, _, _, layers, index in entries:
         if name in seen_names:
-            collector.add(layers, ("tasks", index, "name"), f"task name {name!r} is already used by another task ({seen_names[name]})")
+            collector.add(
+                layers,
+                ("tasks", index, "name"),
+                f"task name {name!r} is already used by another task ({seen_names[name]})",
+            )
         else:
             seen_names[name] = trace_source(layers, ("tasks", index))[0].display
         if task_id in seen_ids:
-            collector.add(layers, ("tasks", index, "task_id"), f"task_id {task_id} is already used by task {seen_ids[task_id]!r}")
+            collector.add(
+                layers, ("tasks", index, "task_id"), f"task_id {task_id} is already used by task {seen_ids[task_id]!r}"
+            )
         else:
             seen_ids[task_id] = name
     if collector.problems:

@@ -93,9 +93,7 @@ def _spark_scalar(value: Any) -> Any:
     return value
 
 
-SparkValue = Annotated[
-    str, BeforeValidator(_spark_scalar), WithJsonSchema({"type": ["string", "number", "boolean"]})
-]
+SparkValue = Annotated[str, BeforeValidator(_spark_scalar), WithJsonSchema({"type": ["string", "number", "boolean"]})]
 
 
 class StrictModel(BaseModel):
@@ -139,8 +137,12 @@ class OperatorArgs(StrictModel):
 class SparkSubmitConf(OperatorArgs):
     """Keyword arguments of SparkSubmitOperator that can be written in JSON."""
 
-    application: NonEmptyStr = Field(description="The PySpark script or jar to submit, relative to the use case's code folder")
-    conf: dict[str, SparkValue] = Field(default_factory=dict, description="SparkConf for this task, merged over the global conf")
+    application: NonEmptyStr = Field(
+        description="The PySpark script or jar to submit, relative to the use case's code folder"
+    )
+    conf: dict[str, SparkValue] = Field(
+        default_factory=dict, description="SparkConf for this task, merged over the global conf"
+    )
     conn_id: NonEmptyStr | None = None
     files: CommaList | None = None
     py_files: CommaList | None = None
@@ -386,7 +388,7 @@ class PyConfigFile(StrictModel):
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
-    __pydantic_extra__: dict[TaskName, TaskParams] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[TaskName, TaskParams] = Field(init=False)
 
     dag: DagSettings = Field(default_factory=DagSettings, alias=DAG_SECTION)
 

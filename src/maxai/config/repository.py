@@ -25,25 +25,49 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
     for domain in list_dirs(configs):
         domain_dir = configs / domain
         if not is_valid_name(domain):
-            problems.append(Problem(f"{CONFIGS_DIR}/{domain}/", (), "folder name is not a valid domain name (letters, digits, '_', '-')"))
+            problems.append(
+                Problem(
+                    f"{CONFIGS_DIR}/{domain}/", (), "folder name is not a valid domain name (letters, digits, '_', '-')"
+                )
+            )
             continue
         for name in _json_files(domain_dir):
-            problems.append(Problem(f"{CONFIGS_DIR}/{domain}/{name}", (), "config files at domain level are not read; move it into a use case folder"))
+            problems.append(
+                Problem(
+                    f"{CONFIGS_DIR}/{domain}/{name}",
+                    (),
+                    "config files at domain level are not read; move it into a use case folder",
+                )
+            )
         for usecase in list_dirs(domain_dir):
             usecase_dir = domain_dir / usecase
             where = f"{CONFIGS_DIR}/{domain}/{usecase}/"
             if not is_valid_name(usecase):
-                problems.append(Problem(where, (), "folder name is not a valid use case name (letters, digits, '_', '-')"))
+                problems.append(
+                    Problem(where, (), "folder name is not a valid use case name (letters, digits, '_', '-')")
+                )
                 continue
             objectives = list_dirs(usecase_dir)
             if not objectives:
                 problems.append(Problem(where, (), "use case has no objective folder, so no DAG is built from it"))
             for objective in objectives:
                 if not is_valid_name(objective):
-                    problems.append(Problem(f"{where}{objective}/", (), "folder name is not a valid objective name (letters, digits, '_', '-')"))
+                    problems.append(
+                        Problem(
+                            f"{where}{objective}/",
+                            (),
+                            "folder name is not a valid objective name (letters, digits, '_', '-')",
+                        )
+                    )
                     continue
                 for child in list_dirs(usecase_dir / objective):
-                    problems.append(Problem(f"{where}{objective}/{child}/", (), "objective folders hold only config files; this folder is ignored"))
+                    problems.append(
+                        Problem(
+                            f"{where}{objective}/{child}/",
+                            (),
+                            "objective folders hold only config files; this folder is ignored",
+                        )
+                    )
     for ref in refs:
         dag_file = root / DAGS_DIR / ref.domain / ref.usecase / ref.objective / DAG_FILE
         if not dag_file.is_file():
@@ -60,7 +84,11 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
         parts = dag_file.relative_to(dags).parts[:3]
         if tuple(parts) not in known:
             problems.append(
-                Problem(dag_file.relative_to(root).as_posix(), (), f"no config folder {CONFIGS_DIR}/{'/'.join(parts)}/ for this DAG file")
+                Problem(
+                    dag_file.relative_to(root).as_posix(),
+                    (),
+                    f"no config folder {CONFIGS_DIR}/{'/'.join(parts)}/ for this DAG file",
+                )
             )
     return problems
 

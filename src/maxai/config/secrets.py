@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -9,10 +10,16 @@ from typing import Any
 from maxai.errors import JsonPath
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-_SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "token", "secret", "credential", "credentials", "apikey"})
-_SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("secret", "key"), ("private", "key"), ("auth", "key"), ("client", "secret")})
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pwd", "passphrase", "token", "secret", "credential", "credentials", "apikey"}
+)
+_SECRET_PAIRS = frozenset(
+    {("api", "key"), ("access", "key"), ("secret", "key"), ("private", "key"), ("auth", "key"), ("client", "secret")}
+)
 # A key ending in one of these names a secret (a reference), it does not hold one.
-_REFERENCE_SUFFIXES = frozenset({"name", "names", "ref", "file", "path", "provider", "type", "secrets", "env", "id", "enabled", "mount"})
+_REFERENCE_SUFFIXES = frozenset(
+    {"name", "names", "ref", "file", "path", "provider", "type", "secrets", "env", "id", "enabled", "mount"}
+)
 _SECRET_VALUES = (
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key id"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
@@ -40,7 +47,7 @@ def is_secret_key(key: str) -> bool:
         return False
     if any(word in _SECRET_WORDS for word in words):
         return True
-    return any(pair in _SECRET_PAIRS for pair in zip(words, words[1:], strict=False))
+    return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
 
 def _walk(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Any]]:

@@ -49,15 +49,21 @@ def dag_problems(dag: Any, config: ObjectiveConfig) -> list[str]:
     for task in config.tasks:
         operator = dag.get_task(task.name)
         if set(operator.upstream_task_ids) != set(task.upstream):
-            problems.append(f"{task.name}: upstream {sorted(operator.upstream_task_ids)}, expected {sorted(task.upstream)}")
+            problems.append(
+                f"{task.name}: upstream {sorted(operator.upstream_task_ids)}, expected {sorted(task.upstream)}"
+            )
         if task.kind == "spark":
             if not isinstance(operator, SparkSubmitOperator):
                 problems.append(f"{task.name}: is {type(operator).__name__}, expected SparkSubmitOperator")
                 continue
             if operator.conf != task.arguments.get("conf", {}):
-                problems.append(f"{task.name}: Spark conf {operator.conf} differs from the config {task.arguments.get('conf')}")
+                problems.append(
+                    f"{task.name}: Spark conf {operator.conf} differs from the config {task.arguments.get('conf')}"
+                )
             if operator.application != task.arguments["application"]:
-                problems.append(f"{task.name}: application {operator.application!r}, expected {task.arguments['application']!r}")
+                problems.append(
+                    f"{task.name}: application {operator.application!r}, expected {task.arguments['application']!r}"
+                )
         else:
             if not isinstance(operator, KubernetesPodOperator):
                 problems.append(f"{task.name}: is {type(operator).__name__}, expected KubernetesPodOperator")

@@ -64,9 +64,8 @@ def _k8s_type_name(definition: str) -> str:
 
 def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
     """Keyword arguments for KubernetesPodOperator (without task_id), with kubernetes client models."""
-    from kubernetes.client import ApiClient
-
     from airflow.providers.cncf.kubernetes.secret import Secret
+    from kubernetes.client import ApiClient
 
     api = ApiClient()
     arguments = _with_durations(task.arguments)
@@ -78,7 +77,7 @@ def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, 
             )
     if "secrets" in arguments:
         arguments["secrets"] = [
-            Secret(entry["deploy_type"], entry.get("deploy_target"), entry["secret"], entry.get("key"))
+            Secret(entry["deploy_type"], entry.get("deploy_target"), entry["secret"], entry.get("key"))  # type: ignore[no-untyped-call]
             for entry in arguments["secrets"]
         ]
     arguments.setdefault("name", task.name)

@@ -21,7 +21,6 @@ from maxai.config.layout import ObjectiveRef
 from maxai.runner.home import prepare
 from maxai.runtime.context import FORCE_ENV
 
-
 LOG_TAIL_LINES = 40
 
 
