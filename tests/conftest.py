@@ -77,3 +77,16 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
     os.environ["MAXAI_DATA_DIR"] = str(folder)
     yield folder
     os.environ.pop("MAXAI_DATA_DIR", None)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many generated cases the property-based tests ran (hypothesis examples)."""
+    import sys
+
+    module = sys.modules.get("tests.test_hostile_input")
+    counts = getattr(module, "CASES_RUN", None)
+    if counts:
+        terminalreporter.write_sep("-", "property-based cases run")
+        for name, count in counts.items():
+            terminalreporter.write_line(f"{name}: {count}")
+        terminalreporter.write_line(f"total: {sum(counts.values())}")

@@ -13,6 +13,8 @@ def format_json_path(path: Sequence[str | int]) -> str:
     """Render ``("tasks", 1, "conf")`` as ``tasks[1].conf`` (the root is ``$``)."""
     out = ""
     for part in path:
+        if isinstance(part, str) and len(part) > 60:
+            part = part[:57] + "..."  # keys can be as long as a file; the position still points at it
         if isinstance(part, int):
             out += f"[{part}]"
         elif part.isidentifier() or _is_plain_key(part):

@@ -159,13 +159,14 @@ def _message(error: ErrorDetails, value: Any, root: type[BaseModel], path: JsonP
     kind = error["type"]
     if kind == "extra_forbidden":
         key = str(path[-1])
-        return f"unknown key {key!r}{did_you_mean(key, allowed_keys(root, path[:-1]))}"
+        return f"unknown key {_short(key)}{did_you_mean(key[:100], allowed_keys(root, path[:-1]))}"
     if kind == "missing":
         return f"required key {str(path[-1])!r} is missing"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {json_type_name(value)} {_short(value)}"
     if kind == "string_pattern_mismatch":
-        return f"{_short(value)} does not match the required pattern {error.get('ctx', {}).get('pattern')}"
+        shown = value if isinstance(value, str | _Hidden) else error.get("input")
+        return f"{_short(shown)} does not match the required pattern {error.get('ctx', {}).get('pattern')}"
     if kind == "too_short" and isinstance(value, list | dict):
         return "must not be empty"
     if kind == "value_error":

@@ -230,7 +230,7 @@ def _locate_duplicate(text: str, key: str, display_name: str) -> Problem:
             if duplicate and path[-1] == key:
                 line, column = _line_column(text, offset)
                 return Problem(display_name, path, f"duplicate key {key!r}; each key may appear once", line, column)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         pass
     return Problem(display_name, (), f"duplicate key {key!r}; each key may appear once")
 

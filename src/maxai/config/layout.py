@@ -83,6 +83,8 @@ def inside(path: Path, folder: Path) -> bool:
         path.resolve().relative_to(folder.resolve())
     except ValueError:
         return False
+    except (OSError, RuntimeError):  # link loops
+        return False
     return True
 
 

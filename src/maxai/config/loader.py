@@ -159,6 +159,8 @@ def _is_uri(value: str) -> bool:
 
 def _check_code_path(value: str, root: Path, code_dir: Path) -> str | None:
     """Problem with a path-valued Spark argument, or None. Relative paths are under the use case's code folder."""
+    if "\x00" in value:
+        return "a path cannot contain a NUL character"
     if _is_uri(value):
         return None
     if "://" in value:
@@ -169,14 +171,19 @@ def _check_code_path(value: str, root: Path, code_dir: Path) -> str | None:
             "or a URI such as local:///opt/app/main.py"
         )
     target = code_dir / value
-    if not inside(target, root):
-        return f"{value!r} leads outside the repository"
-    if not target.exists():
-        return f"{value!r} not found (looked for {_display(root, target)})"
+    try:
+        if not inside(target, root):
+            return f"{value!r} leads outside the repository"
+        if not target.exists():
+            return f"{value!r} not found (looked for {_display(root, target)})"
+    except (OSError, ValueError) as error:  # NUL bytes, names longer than the filesystem allows, link loops
+        return f"{value!r} is not a usable path ({error})"
     return None
 
 
 def _check_data_path(value: str) -> str | None:
+    if "\x00" in value:
+        return "a path cannot contain a NUL character"
     if _is_uri(value):
         return None
     if "://" in value:

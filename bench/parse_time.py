@@ -1,0 +1,472 @@
+"""Parse-time benchmark: maxai vs hand-written Python DAGs vs dag-factory 1.1.0.
+
+    python bench/parse_time.py [--sizes 50,200,1000] [--repeat 3] [--skip-dag-factory]
+
+Generates N objectives (5 Spark tasks each; every third use case adds a KubernetesPod
+task) in three equivalent forms, loads each form with Airflow's DagBag in a fresh process
+(repeated; medians reported), checks the three forms give the same DAG structure, and
+prints parse time, per-DAG time, peak memory and the ratios. Also measures what
+``import maxai`` adds to ``import airflow`` and the throughput of validation (no Airflow).
+
+dag-factory is installed into a private folder of this benchmark (``--no-deps --target``)
+and put on the path of its own measuring processes only: it is never a dependency of maxai.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DAG_FACTORY = "dag-factory==1.1.0"
+OBJECTIVES_PER_USECASE = 10
+SPARK_TASKS = 5
+
+# --------------------------------------------------------------------------- generation
+
+
+def _spark_config(usecase: int) -> dict[str, Any]:
+    tasks = []
+    for number in range(1, SPARK_TASKS + 1):
+        submit: dict[str, Any] = {
+            "application": f"handlers/step_{number}.py",
+            "driver_memory": "1g",
+            "num-executors": 2 + number % 3,
+        }
+        if number == 3:
+            submit["conf"] = {"spark.kubernetes.container.image": f"registry.example.com/bench/heavy:{usecase}"}
+        tasks.append({"name": f"step_{number}", "task_id": number, "spark_submit_conf": submit})
+    return {
+        "conf": {
+            "spark.kubernetes.container.image": f"registry.example.com/bench/uc{usecase}:1.0",
+            "spark.sql.shuffle.partitions": 8,
+            "spark.ui.enabled": False,
+        },
+        "tasks": tasks,
+    }
+
+
+def _kubepod_config() -> dict[str, Any]:
+    return {
+        "tasks": [
+            {
+                "name": "publish",
+                "task_id": SPARK_TASKS + 1,
+                "conf": {
+                    "image": "registry.example.com/bench/publisher:2.0",
+                    "namespace": "bench",
+                    "cmds": ["python", "-m", "maxai.runtime"],
+                    "container_resources": {
+                        "requests": {"cpu": "250m", "memory": "512Mi"},
+                        "limits": {"memory": "1Gi"},
+                    },
+                },
+            }
+        ]
+    }
+
+
+def _py_config(index: int, with_pod: bool) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "@dag": {
+            "schedule": f"{index % 60} {index % 24} * * *",
+            "tags": ["bench"],
+            "default_args": {"owner": "bench", "retries": 2},
+        }
+    }
+    for number in range(1, SPARK_TASKS + 1):
+        config[f"step_{number}"] = {
+            "output": f"out/o{index}/step_{number}",
+            "args": {"objective": index, "step": number},
+        }
+    if with_pod:
+        config["publish"] = {"function": "handlers.publish:run", "output": f"out/o{index}/publish"}
+    return config
+
+
+def generate_maxai(root: Path, count: int) -> list[tuple[str, str, str]]:
+    refs = []
+    for index in range(count):
+        usecase_number = index // OBJECTIVES_PER_USECASE
+        domain, usecase, objective = f"d{usecase_number // 10}", f"u{usecase_number}", f"o{index}"
+        usecase_dir = root / "maxaiconfigs" / domain / usecase
+        with_pod = usecase_number % 3 == 0
+        if not usecase_dir.exists():
+            usecase_dir.mkdir(parents=True)
+            (usecase_dir / "spark_config.json").write_text(json.dumps(_spark_config(usecase_number), indent=2))
+            if with_pod:
+                (usecase_dir / "kubepod_config.json").write_text(json.dumps(_kubepod_config(), indent=2))
+            handlers = root / "maxaiusecases" / domain / usecase / "handlers"
+            handlers.mkdir(parents=True)
+            for number in range(1, SPARK_TASKS + 1):
+                (handlers / f"step_{number}.py").write_text("print('step')\n")
+        (usecase_dir / objective).mkdir()
+        (usecase_dir / objective / "py_config.json").write_text(json.dumps(_py_config(index, with_pod), indent=2))
+        dag_dir = root / "maxaidags" / domain / usecase / objective
+        dag_dir.mkdir(parents=True)
+        (dag_dir / "dag.py").write_text(
+            f'# airflow DAG\nfrom maxai import build_dag\n\ndag = build_dag("{domain}", "{usecase}", "{objective}")\n'
+        )
+        refs.append((domain, usecase, objective))
+    return refs
+
+
+def _resolved_objectives(root: Path, refs: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """Each objective's DAG settings and operator arguments, as maxai resolves them (plain JSON)."""
+    os.environ["MAXAI_DATA_DIR"] = "/data"  # the same in every form
+    from maxai.config.loader import load_objective
+    from maxai.factory.operators import merge_env, task_environment_for
+
+    resolved = []
+    for ref in refs:
+        config = load_objective(root, *ref)
+        tasks = []
+        for task in config.tasks:
+            arguments = dict(task.arguments)
+            arguments["env_vars"] = merge_env(arguments.get("env_vars"), task_environment_for(config, task))
+            if task.kind == "kubepod":
+                arguments.setdefault("name", task.name)
+                arguments["labels"] = {"maxai/domain": ref[0], "maxai/usecase": ref[1], "maxai/objective": ref[2]}
+            tasks.append(
+                {"name": task.name, "kind": task.kind, "upstream": list(task.upstream), "arguments": arguments}
+            )
+        dag = config.dag
+        resolved.append(
+            {
+                "dag_id": config.dag_id,
+                "schedule": dag.schedule,
+                "tags": ["maxai", ref[0], ref[1], *dag.tags],
+                "description": f"maxai {ref[0]} / {ref[1]} / {ref[2]}",
+                "owner": dag.default_args.owner,
+                "retries": dag.default_args.retries,
+                "retry_delay": dag.default_args.retry_delay,
+                "tasks": tasks,
+            }
+        )
+    return resolved
+
+
+HAND_HEADER = """\
+# airflow DAG written by hand (generated for the benchmark)
+from datetime import timedelta
+
+import pendulum
+from kubernetes.client import models as k8s
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.sdk import DAG
+"""
+
+
+def generate_hand_written(folder: Path, objectives: list[dict[str, Any]]) -> None:
+    folder.mkdir(parents=True)
+    for objective in objectives:
+        lines = [HAND_HEADER]
+        lines.append(
+            textwrap.dedent(
+                f"""\
+                dag = DAG(
+                    dag_id={objective["dag_id"]!r},
+                    schedule={objective["schedule"]!r},
+                    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+                    catchup=False,
+                    description={objective["description"]!r},
+                    tags={objective["tags"]!r},
+                    max_active_runs=1,
+                    max_active_tasks=16,
+                    default_args={{"owner": {objective["owner"]!r}, "retries": {objective["retries"]}, "retry_delay": timedelta(seconds={objective["retry_delay"]}),
+                                  "retry_exponential_backoff": False, "depends_on_past": False, "email_on_failure": False}},
+                )
+                """
+            )
+        )
+        for task in objective["tasks"]:
+            arguments = dict(task["arguments"])
+            if task["kind"] == "spark":
+                lines.append(
+                    f"{task['name']} = SparkSubmitOperator(task_id={task['name']!r}, dag=dag, **{arguments!r})"
+                )
+            else:
+                resources = arguments.pop("container_resources")
+                lines.append(
+                    f"{task['name']} = KubernetesPodOperator(task_id={task['name']!r}, dag=dag, "
+                    f"container_resources=k8s.V1ResourceRequirements(requests={resources['requests']!r}, limits={resources['limits']!r}), "
+                    f"**{arguments!r})"
+                )
+        for task in objective["tasks"]:
+            for upstream in task["upstream"]:
+                lines.append(f"{upstream} >> {task['name']}")
+        (folder / f"{objective['dag_id'].replace('.', '_')}.py").write_text("\n".join(lines) + "\n")
+
+
+def generate_dag_factory(folder: Path, objectives: list[dict[str, Any]]) -> None:
+    import yaml
+
+    folder.mkdir(parents=True)
+    for objective in objectives:
+        tasks = []
+        for task in objective["tasks"]:
+            arguments = dict(task["arguments"])
+            entry: dict[str, Any] = {"task_id": task["name"]}
+            if task["kind"] == "spark":
+                entry["operator"] = "airflow.providers.apache.spark.operators.spark_submit.SparkSubmitOperator"
+            else:
+                entry["operator"] = "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator"
+                arguments["container_resources"] = {
+                    "__type__": "kubernetes.client.models.V1ResourceRequirements",
+                    **arguments["container_resources"],
+                }
+            entry.update(arguments)
+            if task["upstream"]:
+                entry["dependencies"] = task["upstream"]
+            tasks.append(entry)
+        document = {
+            objective["dag_id"]: {
+                "default_args": {
+                    "owner": objective["owner"],
+                    "retries": objective["retries"],
+                    "retry_delay_sec": objective["retry_delay"],
+                    "start_date": "2026-01-01",
+                },
+                "schedule": objective["schedule"],
+                "catchup": False,
+                "description": objective["description"],
+                "tags": objective["tags"],
+                "max_active_runs": 1,
+                "max_active_tasks": 16,
+                "tasks": tasks,
+            }
+        }
+        stem = objective["dag_id"].replace(".", "_")
+        (folder / f"{stem}.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+        (folder / f"{stem}.py").write_text(
+            "# airflow DAG loaded by dag-factory\nfrom pathlib import Path\n\nfrom dagfactory import load_yaml_dags\n\n"
+            'load_yaml_dags(globals_dict=globals(), config_filepath=str(Path(__file__).with_suffix(".yml")))\n'
+        )
+
+
+# --------------------------------------------------------------------------- measurement
+
+MEASURE = r"""
+import json, resource, sys, time
+import airflow  # noqa: F401
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator  # noqa: F401
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator  # noqa: F401
+from airflow.dag_processing.dagbag import DagBag
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+bag = DagBag(dag_folder=sys.argv[1], safe_mode=False)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+structure = {
+    dag_id: sorted((t.task_id, type(t).__name__, sorted(t.upstream_task_ids)) for t in dag.tasks)
+    for dag_id, dag in bag.dags.items()
+}
+print(json.dumps({"seconds": elapsed, "dags": len(bag.dags), "errors": {k: str(v)[-300:] for k, v in bag.import_errors.items()},
+                  "peak_mb": peak / 1024, "baseline_mb": before / 1024, "structure": structure}))
+"""
+
+
+def _environment(home: Path, folder: Path, extra_path: str | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(folder),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "0",
+        "AIRFLOW__DAG_FACTORY__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_NO_ANALYTICS": "true",
+        "MAXAI_DATA_DIR": "/data",
+    }
+    env.pop("MAXAI_ROOT", None)
+    if extra_path:
+        env["PYTHONPATH"] = extra_path + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def measure(folder: Path, home: Path, repeat: int, extra_path: str | None = None) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeat):
+        result = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(folder)],
+            env=_environment(home, folder, extra_path),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"measuring {folder} failed:\n{result.stderr[-3000:]}")
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    if runs[0]["errors"]:
+        first = next(iter(runs[0]["errors"].items()))
+        raise RuntimeError(f"{len(runs[0]['errors'])} import errors in {folder}, e.g. {first}")
+    return {
+        "seconds": statistics.median(run["seconds"] for run in runs),
+        "peak_mb": statistics.median(run["peak_mb"] for run in runs),
+        "added_mb": statistics.median(run["peak_mb"] - run["baseline_mb"] for run in runs),
+        "dags": runs[0]["dags"],
+        "structure": runs[0]["structure"],
+    }
+
+
+IMPORT_COST = r"""
+import json, time
+start = time.perf_counter(); import airflow; after_airflow = time.perf_counter()
+import maxai; after_maxai = time.perf_counter()
+from maxai import build_dag; after_factory = time.perf_counter()
+import airflow.providers.apache.spark.operators.spark_submit, airflow.providers.cncf.kubernetes.operators.pod
+print(json.dumps({"airflow": after_airflow - start, "maxai": after_maxai - after_airflow, "factory": after_factory - after_maxai}))
+"""
+
+VALIDATE = r"""
+import json, sys, time
+from pathlib import Path
+from maxai.cli.validate import check_objectives
+from maxai.config.layout import discover_objectives
+root = Path(sys.argv[1])
+start = time.perf_counter()
+refs = discover_objectives(root)
+problems, _ = check_objectives(root, refs, deep=False)
+elapsed = time.perf_counter() - start
+print(json.dumps({"objectives": len(refs), "seconds": elapsed, "problems": len(problems), "airflow_imported": "airflow" in sys.modules}))
+"""
+
+
+def _median_of(code: str, args: list[str], repeat: int, env: dict[str, str]) -> list[dict[str, Any]]:
+    results = []
+    for _ in range(repeat):
+        output = subprocess.run(
+            [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
+        )
+        results.append(json.loads(output.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def install_dag_factory(cache: Path) -> Path | None:
+    site = cache / "dag-factory-1.1.0"
+    if (site / "dagfactory").is_dir():
+        return site
+    uv = shutil.which("uv")
+    command = (
+        [uv, "pip", "install", "--quiet", "--no-deps", "--target", str(site), "--python", sys.executable, DAG_FACTORY]
+        if uv
+        else [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), DAG_FACTORY]
+    )
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        print(f"dag-factory could not be installed ({result.stderr.strip()[-300:]}); skipping it", file=sys.stderr)
+        return None
+    return site
+
+
+# --------------------------------------------------------------------------- report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="50,200,1000", help="numbers of objectives (default: 50,200,1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh-process repetitions per measurement (median)")
+    parser.add_argument("--skip-dag-factory", action="store_true")
+    parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it (default: a temporary folder)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="maxai-bench-"))
+    cache = REPO / "bench" / ".cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    home = work / "airflow-home"
+    home.mkdir(parents=True, exist_ok=True)
+    site = None if args.skip_dag_factory else install_dag_factory(cache)
+
+    print(
+        f"maxai parse-time benchmark: sizes {sizes}, {args.repeat} fresh processes each (median), {os.cpu_count()} cores"
+    )
+    rows = []
+    figures: dict[str, Any] = {"sizes": {}}
+    structures_match = True
+    for size in sizes:
+        base = work / f"n{size}"
+        if base.exists():
+            shutil.rmtree(base)
+        refs = generate_maxai(base / "maxai", size)
+        objectives = _resolved_objectives(base / "maxai", refs)
+        generate_hand_written(base / "hand", objectives)
+        results = {
+            "maxai": measure(base / "maxai" / "maxaidags", home, args.repeat),
+            "hand-written": measure(base / "hand", home, args.repeat),
+        }
+        if site is not None:
+            generate_dag_factory(base / "dag-factory", objectives)
+            results["dag-factory"] = measure(base / "dag-factory", home, args.repeat, str(site))
+        reference = results["hand-written"]["structure"]
+        for form, result in results.items():
+            same = result["structure"] == reference
+            structures_match &= same
+            rows.append((size, form, result, same))
+        figures["sizes"][size] = {
+            form: {k: v for k, v in result.items() if k != "structure"} for form, result in results.items()
+        }
+
+    print()
+    print(f"{'N':>5}  {'form':<13} {'total s':>8} {'ms/DAG':>7} {'peak MB':>8} {'+MB':>6}  same DAGs")
+    for size, form, result, same in rows:
+        per_dag = 1000 * result["seconds"] / max(result["dags"], 1)
+        print(
+            f"{size:>5}  {form:<13} {result['seconds']:>8.2f} {per_dag:>7.2f} {result['peak_mb']:>8.0f} {result['added_mb']:>6.0f}  {'yes' if same else 'NO'}"
+        )
+    print()
+    for size in sizes:
+        by_form = figures["sizes"][size]
+        line = f"N={size}: maxai/hand-written = {by_form['maxai']['seconds'] / by_form['hand-written']['seconds']:.2f}"
+        if "dag-factory" in by_form:
+            line += f", maxai/dag-factory = {by_form['maxai']['seconds'] / by_form['dag-factory']['seconds']:.2f}"
+            line += f" (dag-factory is {by_form['dag-factory']['seconds'] / by_form['maxai']['seconds']:.1f}x slower)"
+        print(line)
+
+    imports = _median_of(IMPORT_COST, [], args.repeat + 2, _environment(home, work))
+    airflow_ms = 1000 * statistics.median(entry["airflow"] for entry in imports)
+    maxai_ms = 1000 * statistics.median(entry["maxai"] for entry in imports)
+    factory_ms = 1000 * statistics.median(entry["factory"] for entry in imports)
+    print(
+        f"\nimport airflow: {airflow_ms:.0f} ms; import maxai on top: {maxai_ms:.1f} ms; "
+        f"maxai.factory (SparkSubmit and KubernetesPod operators) on top: {factory_ms:.0f} ms"
+    )
+
+    largest = work / f"n{max(sizes)}" / "maxai"
+    validations = _median_of(VALIDATE, [str(largest)], args.repeat, _environment(home, work))
+    seconds = statistics.median(entry["seconds"] for entry in validations)
+    count = validations[0]["objectives"]
+    print(
+        f"validate: {count} objectives in {seconds:.2f} s = {count / seconds:.0f} objectives/s "
+        f"(Airflow imported: {validations[0]['airflow_imported']}, problems: {validations[0]['problems']})"
+    )
+    print(f"\nsame DAG structure in every form: {'yes' if structures_match else 'NO'}")
+    figures.update(
+        {
+            "import_ms": {"airflow": airflow_ms, "maxai": maxai_ms, "factory": factory_ms},
+            "validate": {"objectives": count, "seconds": seconds, "per_second": count / seconds},
+            "structures_match": structures_match,
+        }
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if structures_match else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO / "src"))
+    sys.exit(main())
