@@ -18,6 +18,7 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="maxai-test-airflow-"))
 from maxai.runner.home import local_environment  # noqa: E402
 
 os.environ.update(local_environment(REPO, _AIRFLOW_HOME))
+os.environ["MAXAI_CACHE_DIR"] = tempfile.mkdtemp(prefix="maxai-test-cache-")  # never the user's own cache
 os.environ.pop("MAXAI_ROOT", None)
 os.environ.pop("MAXAI_DATA_DIR", None)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +225,7 @@ def test_symlinked_objective_folder_leading_out(example_repo: Path, tmp_path: Pa
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "py_config.json").write_text("{}")
-    os.symlink(outside, example_repo / UC / "sneaky")
+    (example_repo / UC / "sneaky").symlink_to(outside)
     with pytest.raises(ConfigError, match="link leading outside maxaiconfigs"):
         load_objective(example_repo, "finance", "fraud_scoring", "sneaky")
 
@@ -236,8 +235,8 @@ def test_symlinked_config_file_leading_out(example_repo: Path, tmp_path: Path) -
     secret.write_text('{"report_alerts": {}}')
     target = example_repo / OBJ / "py_config.json"
     target.unlink()
-    os.symlink(secret, target)
-    with pytest.raises(ConfigError, match="py_config.json: \\$: is a link leading outside maxaiconfigs"):
+    target.symlink_to(secret)
+    with pytest.raises(ConfigError, match=r"py_config.json: \$: is a link leading outside maxaiconfigs"):
         load_objective(example_repo, "finance", "fraud_scoring", "cards")
 
 
@@ -245,7 +244,7 @@ def test_symlinked_application_leading_out(example_repo: Path, tmp_path: Path) -
     (tmp_path / "evil.py").write_text("print('hi')")
     handler = example_repo / "maxaiusecases/retail/demand_forecast/handlers/clean_sales.py"
     handler.unlink()
-    os.symlink(tmp_path / "evil.py", handler)
+    handler.symlink_to(tmp_path / "evil.py")
     with pytest.raises(ConfigError, match="leads outside the repository"):
         load_objective(example_repo, "retail", "demand_forecast", "stores_eu")
 

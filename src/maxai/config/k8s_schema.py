@@ -48,7 +48,13 @@ def _validator(definition: str, is_list: bool) -> Any:
 
 
 def check_k8s_object(value: Any, definition: str, is_list: bool) -> list[tuple[JsonPath, str]]:
-    """Problems with ``value`` as (relative path, message), deepest first per branch."""
+    """Problems with ``value`` as (relative path, message); memoised, as objectives share their use case's pods."""
+    return list(_check_cached(json.dumps(value, sort_keys=True), definition, is_list))
+
+
+@functools.lru_cache(maxsize=2048)
+def _check_cached(value_json: str, definition: str, is_list: bool) -> tuple[tuple[JsonPath, str], ...]:
+    value = json.loads(value_json)
     validator = _validator(definition, is_list)
     problems: list[tuple[JsonPath, str]] = []
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
@@ -61,11 +67,11 @@ def check_k8s_object(value: Any, definition: str, is_list: bool) -> list[tuple[J
             problems.append((path, _describe(leaf)))
     # "requires 'mountPath'" says nothing new next to "unknown field 'mountpath' (did you mean 'mountPath'?)"
     misspelt_parents = {path[:-1] for path, message in problems if message.startswith("unknown Kubernetes field")}
-    return [
+    return tuple(
         (path, message)
         for path, message in problems
         if not (message.startswith("Kubernetes requires") and path in misspelt_parents)
-    ]
+    )
 
 
 def _deepest(error: Any) -> Any:

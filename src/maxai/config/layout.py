@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -67,8 +68,19 @@ def find_root(start: Path | None = None) -> Path:
         root = Path(env_root)
         if not (root / CONFIGS_DIR).is_dir():
             raise ConfigError.single(env_root, (), f"{ROOT_ENV} points to a folder without {CONFIGS_DIR}/")
-        return root.resolve()
-    here = (start or Path.cwd()).resolve()
+        return _resolved(env_root)
+    return _search_root(str(start or Path.cwd()))
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()
+
+
+@functools.lru_cache(maxsize=256)
+def _search_root(start: str) -> Path:
+    # Memoised: every dag.py of a folder asks the same question during one DagBag fill.
+    here = Path(start).resolve()
     for folder in (here, *here.parents):
         if (folder / CONFIGS_DIR).is_dir():
             return folder

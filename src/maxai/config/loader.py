@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -9,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from maxai.config import cache
 from maxai.config.diagnostics import did_you_mean, problems_from_validation
 from maxai.config.graph import order_tasks
 from maxai.config.jsonfile import locate, read_config_file
@@ -158,7 +160,21 @@ def _is_uri(value: str) -> bool:
 
 
 def _check_code_path(value: str, root: Path, code_dir: Path) -> str | None:
-    """Problem with a path-valued Spark argument, or None. Relative paths are under the use case's code folder."""
+    """Problem with a path-valued Spark argument, or None. Relative paths are under the use case's code folder.
+
+    Memoised per process; the folder's modification time is part of the key, so adding or
+    removing the file (or a link in its place) is noticed.
+    """
+    folder = os.path.dirname(os.path.join(code_dir, value)) if "\x00" not in value else str(code_dir)
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except (OSError, ValueError):
+        stamp = -1
+    return _check_code_path_uncached(value, root, code_dir, stamp)
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_code_path_uncached(value: str, root: Path, code_dir: Path, folder_stamp: int) -> str | None:
     if "\x00" in value:
         return "a path cannot contain a NUL character"
     if _is_uri(value):
@@ -207,32 +223,68 @@ def _stray_files(root: Path, folder: Path) -> list[Problem]:
     return problems
 
 
+_LayerKey = tuple[str, int, int, int]
+_LAYER_CACHE: dict[str, tuple[_LayerKey, Layer | None, list[Problem]]] = {}
+
+
+def _read_layer(path: Path, display: str, is_spark: bool, configs_real: str) -> tuple[Layer | None, list[Problem]]:
+    """One config file, parsed and checked on its own; memoised per process while the file is unchanged.
+
+    A use case's files are shared by all its objectives, so a DagBag reads each of them once.
+    """
+    try:
+        status = path.stat()
+    except OSError as error:
+        return None, [Problem(display, (), f"cannot read file: {error.strerror or error}")]
+    key: _LayerKey = (display, status.st_mtime_ns, status.st_size, status.st_ino)
+    cached = _LAYER_CACHE.get(str(path))
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    problems: list[Problem] = []
+    layer: Layer | None = None
+    real = os.path.realpath(path)
+    if not (real == configs_real or real.startswith(configs_real + os.sep)):
+        problems.append(Problem(display, (), "is a link leading outside maxaiconfigs/"))
+    else:
+        try:
+            data, text = read_config_file(path, display)
+        except ConfigError as error:
+            problems.extend(error.problems)
+        else:
+            if not isinstance(data, dict):
+                problems.append(Problem(display, (), "the file must hold a JSON object", 1, 1))
+            else:
+                if is_spark:
+                    data = _normalise_spark_keys(data, display, text, problems)
+                layer = Layer(display, data, text)
+                for secret_path, message in find_plaintext_secrets(data):
+                    line, column = locate(text, secret_path)
+                    problems.append(Problem(display, secret_path, message, line, column))
+    _LAYER_CACHE[str(path)] = (key, layer, problems)
+    return layer, problems
+
+
 def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> dict[str, list[Layer]]:
     layers: dict[str, list[Layer]] = {}
+    configs_real = _realpath(root / CONFIGS_DIR)
     for file_name in CONFIG_FILES:
         found = []
         for folder in folders:
             path = folder / file_name
             if not path.is_file():
                 continue
-            display = _display(root, path)
-            if not inside(path, root / CONFIGS_DIR):
-                problems.append(Problem(display, (), "is a link leading outside maxaiconfigs/"))
-                continue
-            try:
-                data, text = read_config_file(path, display)
-            except ConfigError as error:
-                problems.extend(error.problems)
-                continue
-            if not isinstance(data, dict):
-                problems.append(Problem(display, (), "the file must hold a JSON object", 1, 1))
-                continue
-            if file_name == SPARK_CONFIG:
-                data = _normalise_spark_keys(data, display, text, problems)
-            found.append(Layer(display, data, text))
+            layer, layer_problems = _read_layer(path, _display(root, path), file_name == SPARK_CONFIG, configs_real)
+            problems.extend(layer_problems)
+            if layer is not None:
+                found.append(layer)
         if found:
             layers[file_name] = found
     return layers
+
+
+@functools.lru_cache(maxsize=256)
+def _realpath(path: Path) -> str:
+    return os.path.realpath(path)
 
 
 def _objective_folders(root: Path, ref: ObjectiveRef) -> tuple[Path, Path]:
@@ -249,17 +301,35 @@ def _objective_folders(root: Path, ref: ObjectiveRef) -> tuple[Path, Path]:
         raise ConfigError.single(
             _display(root, where / name), (), f"{kind} folder {_display(root, where / name)}/ not found{hint}"
         )
-    if not inside(objective_dir, configs):
+    configs_real = _realpath(configs)
+    objective_real = os.path.realpath(objective_dir)
+    if not objective_real.startswith(configs_real + os.sep):
         raise ConfigError.single(_display(root, objective_dir), (), "is a link leading outside maxaiconfigs/")
     return usecase_dir, objective_dir
 
 
 def load_objective(root: Path, domain: str, usecase: str, objective: str) -> ObjectiveConfig:
-    """Read only this objective's files (and its use case's), layer, validate and resolve them."""
+    """Read only this objective's files (and its use case's), layer, validate and resolve them.
+
+    An unchanged objective that was valid before comes from the disk cache (see maxai.config.cache).
+    """
     ref = ObjectiveRef(domain, usecase, objective)
-    root = root.resolve()
+    root = Path(_realpath(root))
+    cached = cache.lookup(root, ref)
+    if cached is not None:
+        return cached
+    depends_on: list[str] = []
+    config = _load_uncached(root, ref, depends_on)
+    cache.store(config, depends_on)
+    return config
+
+
+def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> ObjectiveConfig:
+    """The full load; ``depends_on`` receives every path whose state the result depends on."""
     usecase_dir, objective_dir = _objective_folders(root, ref)
-    code_dir = root / USECASES_DIR / domain / usecase
+    code_dir = root / USECASES_DIR / ref.domain / ref.usecase
+    depends_on.extend([str(usecase_dir), str(objective_dir)])
+    depends_on.extend(str(folder / name) for folder in (usecase_dir, objective_dir) for name in CONFIG_FILES)
 
     read_problems = _stray_files(root, usecase_dir) + _stray_files(root, objective_dir)
     layers = _read_layers(root, [usecase_dir, objective_dir], read_problems)
@@ -273,15 +343,13 @@ def load_objective(root: Path, domain: str, usecase: str, objective: str) -> Obj
     spark: SparkConfigFile | None = None
     kubepod: KubePodConfigFile | None = None
     if spark_layers:
-        spark, spark_data = _validate(collector, spark_layers, SparkConfigFile, _clean_spark)
+        spark, _ = _validate(collector, spark_layers, SparkConfigFile, _clean_spark)
         if spark is not None:
-            _check_spark_paths(collector, spark_layers, spark, root, code_dir)
-        _secret_problems(collector, spark_layers, spark_data)
+            _check_spark_paths(collector, spark_layers, spark, root, code_dir, depends_on)
     if kubepod_layers:
         kubepod, kubepod_data = _validate(collector, kubepod_layers, KubePodConfigFile, _clean_kubepod)
         if kubepod is not None:
             _check_k8s_objects(collector, kubepod_layers, kubepod_data)
-        _secret_problems(collector, kubepod_layers, kubepod_data)
     if not spark_layers and not kubepod_layers:
         collector.problems.append(
             Problem(
@@ -292,10 +360,9 @@ def load_objective(root: Path, domain: str, usecase: str, objective: str) -> Obj
         )
     py_config: PyConfigFile | None = PyConfigFile.model_validate({})
     if py_layers:
-        py_config, py_data = _validate(collector, py_layers, PyConfigFile, lambda data: data)
+        py_config, _ = _validate(collector, py_layers, PyConfigFile, lambda data: data)
         if py_config is not None:
             _check_data_paths(collector, py_layers, py_config)
-        _secret_problems(collector, py_layers, py_data)
     collector.raise_if_any()
     assert py_config is not None
 
@@ -308,7 +375,12 @@ def load_objective(root: Path, domain: str, usecase: str, objective: str) -> Obj
 
 
 def _check_spark_paths(
-    collector: _Collector, layers: list[Layer], spark: SparkConfigFile, root: Path, code_dir: Path
+    collector: _Collector,
+    layers: list[Layer],
+    spark: SparkConfigFile,
+    root: Path,
+    code_dir: Path,
+    depends_on: list[str],
 ) -> None:
     for index, task in enumerate(spark.tasks):
         for argument in SPARK_PATH_ARGUMENTS:
@@ -316,6 +388,9 @@ def _check_spark_paths(
             if value is None:
                 continue
             for item in value.split(",") if argument != "application" else [value]:
+                if not _is_uri(item) and "\x00" not in item:
+                    target = os.path.join(code_dir, item)
+                    depends_on.extend([target, os.path.dirname(target)])
                 problem = _check_code_path(item, root, code_dir)
                 if problem:
                     collector.add(layers, ("tasks", index, "spark_submit_conf", argument), problem)
@@ -343,18 +418,13 @@ def _check_k8s_objects(collector: _Collector, layers: list[Layer], data: Any) ->
                 collector.add(layers, ("tasks", index, "conf", argument, *relative), message)
 
 
-def _secret_problems(collector: _Collector, layers: list[Layer], data: Any) -> None:
-    for path, message in find_plaintext_secrets(data):
-        collector.add(layers, path, message)
-
-
 def _absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str, Any]:
     resolved = dict(arguments)
     for argument in SPARK_PATH_ARGUMENTS:
         value = resolved.get(argument)
         if isinstance(value, str):
             resolved[argument] = ",".join(
-                item if _is_uri(item) else str((code_dir / item).resolve()) for item in value.split(",")
+                item if _is_uri(item) else os.path.normpath(os.path.join(code_dir, item)) for item in value.split(",")
             )
     return resolved
 

@@ -117,7 +117,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
 def _caller_folder() -> Path | None:
     frame = sys._getframe(2)
     caller_file = frame.f_globals.get("__file__")
-    return Path(caller_file).resolve().parent if caller_file else None
+    return Path(caller_file).parent if caller_file else None
 
 
 def build_dag(domain: str, usecase: str, objective: str, *, root: str | Path | None = None) -> DAG:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import timedelta
@@ -54,6 +55,14 @@ class _JsonResponse:
 
     def __init__(self, value: Any) -> None:
         self.data = json.dumps(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _api_client() -> Any:
+    """Only its (de)serialisers are used: no connection is ever made."""
+    from kubernetes.client import ApiClient
+
+    return ApiClient()
 
 
 def _k8s_type_name(definition: str) -> str:
