@@ -147,3 +147,19 @@ def test_dag_file_finds_its_root_without_environment(example_repo: Path, tmp_pat
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_pytest_plugin_adds_an_integrity_test_per_objective(example_repo: Path) -> None:
+    schedule = example_repo / "maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json"
+    schedule.write_text(schedule.read_text().replace('"0 5 * * *"', '"whenever"'))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--maxai-integrity", "-q", "-p", "no:cacheprovider", "-o", "addopts="],
+        cwd=example_repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "1 failed, 4 passed" in result.stdout
+    assert "FAILED ::maxai-integrity::retail.demand_forecast.stores_eu" in result.stdout
+    assert "is not a cron expression" in result.stdout

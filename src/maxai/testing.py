@@ -48,6 +48,10 @@ def maxai_dagbag(maxai_root: Path) -> Any:
     return load_dagbag(maxai_root / DAGS_DIR)
 
 
+class IntegrityFailure(AssertionError):
+    """An objective whose DAG is broken or differs from its configs (reported without a traceback)."""
+
+
 class ObjectiveIntegrityItem(pytest.Item):
     def __init__(self, *, ref: ObjectiveRef, root: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -56,20 +60,33 @@ class ObjectiveIntegrityItem(pytest.Item):
 
     def runtest(self) -> None:
         from maxai.config.loader import load_objective
+        from maxai.errors import ConfigError
         from maxai.factory.integrity import dag_problems
 
+        try:
+            config = load_objective(self.root, *self.ref.parts, use_cache=False)
+        except ConfigError as error:
+            raise IntegrityFailure(str(error)) from None
         dag_file = self.root / DAGS_DIR / self.ref.domain / self.ref.usecase / self.ref.objective / "dag.py"
         if not dag_file.is_file():
-            raise AssertionError(f"{dag_file.relative_to(self.root)} is missing")
+            raise IntegrityFailure(f"{dag_file.relative_to(self.root)} is missing")
         bag = load_dagbag(dag_file)
         if bag.import_errors:
-            raise AssertionError("\n".join(f"{path}: {error}" for path, error in bag.import_errors.items()))
+            # Airflow keeps the whole traceback; its last line is the error itself
+            raise IntegrityFailure(
+                "\n".join(f"{path}: {str(error).strip().splitlines()[-1]}" for path, error in bag.import_errors.items())
+            )
         dag = bag.dags.get(self.ref.dag_id)
         if dag is None:
-            raise AssertionError(f"{dag_file.relative_to(self.root)} defines no DAG {self.ref.dag_id!r}")
-        problems = dag_problems(dag, load_objective(self.root, *self.ref.parts))
+            raise IntegrityFailure(f"{dag_file.relative_to(self.root)} defines no DAG {self.ref.dag_id!r}")
+        problems = dag_problems(dag, config)
         if problems:
-            raise AssertionError("\n".join(problems))
+            raise IntegrityFailure("\n".join(problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, IntegrityFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"maxai integrity: {self.ref.dag_id}"

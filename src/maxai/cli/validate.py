@@ -38,7 +38,7 @@ def check_objectives(root: Path, refs: list[ObjectiveRef], deep: bool) -> tuple[
     loaded: list[ObjectiveConfig] = []
     for ref in refs:
         try:
-            loaded.append(load_objective(root, *ref.parts))
+            loaded.append(load_objective(root, *ref.parts, use_cache=False))
             status[ref.dag_id] = "ok"
         except ConfigError as error:
             problems.extend(error.problems)

@@ -66,11 +66,12 @@ class _Collector:
             raise ConfigError(self.problems)
 
 
-def _display(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+def _display(root: Path, path: Path | str) -> str:
+    """``path`` relative to the root, as users see it in the repository."""
+    text, prefix = str(path), str(root) + os.sep
+    if text.startswith(prefix):
+        return text[len(prefix) :].replace(os.sep, "/")
+    return text
 
 
 def _normalise_spark_keys(data: Any, layer_name: str, text: str, problems: list[Problem]) -> Any:
@@ -210,17 +211,22 @@ def _check_data_path(value: str) -> str | None:
     return None
 
 
-def _stray_files(root: Path, folder: Path) -> list[Problem]:
-    problems = []
+def _json_files(root: Path, folder: Path, problems: list[Problem]) -> set[str]:
+    """Names of the config files in ``folder``; any other ``.json`` file there is a problem (likely a typo)."""
+    found: set[str] = set()
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
-        return []
+        return found
     for entry in entries:
-        if entry.is_file() and entry.name.endswith(".json") and entry.name not in CONFIG_FILES:
+        if not entry.name.endswith(".json") or not entry.is_file():
+            continue
+        if entry.name in CONFIG_FILES:
+            found.add(entry.name)
+        else:
             hint = did_you_mean(entry.name, CONFIG_FILES) or f" (expected one of {', '.join(CONFIG_FILES)})"
             problems.append(Problem(_display(root, Path(entry.path)), (), f"unknown config file{hint}"))
-    return problems
+    return found
 
 
 _LayerKey = tuple[str, int, int, int]
@@ -267,12 +273,13 @@ def _read_layer(path: Path, display: str, is_spark: bool, configs_real: str) -> 
 def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> dict[str, list[Layer]]:
     layers: dict[str, list[Layer]] = {}
     configs_real = _realpath(root / CONFIGS_DIR)
+    present = [_json_files(root, folder, problems) for folder in folders]
     for file_name in CONFIG_FILES:
         found = []
-        for folder in folders:
-            path = folder / file_name
-            if not path.is_file():
+        for folder, names in zip(folders, present, strict=True):
+            if file_name not in names:
                 continue
+            path = folder / file_name
             layer, layer_problems = _read_layer(path, _display(root, path), file_name == SPARK_CONFIG, configs_real)
             problems.extend(layer_problems)
             if layer is not None:
@@ -291,7 +298,7 @@ def _objective_folders(root: Path, ref: ObjectiveRef) -> tuple[Path, Path]:
     configs = root / CONFIGS_DIR
     usecase_dir = configs / ref.domain / ref.usecase
     objective_dir = usecase_dir / ref.objective
-    if not objective_dir.is_dir():
+    if not os.path.isdir(objective_dir):
         where, name, kind = configs, ref.domain, "domain"
         if (configs / ref.domain).is_dir():
             where, name, kind = configs / ref.domain, ref.usecase, "use case"
@@ -302,25 +309,29 @@ def _objective_folders(root: Path, ref: ObjectiveRef) -> tuple[Path, Path]:
             _display(root, where / name), (), f"{kind} folder {_display(root, where / name)}/ not found{hint}"
         )
     configs_real = _realpath(configs)
-    objective_real = os.path.realpath(objective_dir)
+    links = any(os.path.islink(folder) for folder in (configs / ref.domain, usecase_dir, objective_dir))
+    objective_real = os.path.realpath(objective_dir) if links else os.path.join(configs_real, *ref.parts)
     if not objective_real.startswith(configs_real + os.sep):
         raise ConfigError.single(_display(root, objective_dir), (), "is a link leading outside maxaiconfigs/")
     return usecase_dir, objective_dir
 
 
-def load_objective(root: Path, domain: str, usecase: str, objective: str) -> ObjectiveConfig:
+def load_objective(root: Path, domain: str, usecase: str, objective: str, *, use_cache: bool = True) -> ObjectiveConfig:
     """Read only this objective's files (and its use case's), layer, validate and resolve them.
 
-    An unchanged objective that was valid before comes from the disk cache (see maxai.config.cache).
+    With ``use_cache``, an unchanged objective that was valid before comes from the disk
+    cache (see maxai.config.cache); ``maxai validate`` always checks for real.
     """
     ref = ObjectiveRef(domain, usecase, objective)
     root = Path(_realpath(root))
-    cached = cache.lookup(root, ref)
-    if cached is not None:
-        return cached
+    if use_cache:
+        cached = cache.lookup(root, ref)
+        if cached is not None:
+            return cached
     depends_on: list[str] = []
     config = _load_uncached(root, ref, depends_on)
-    cache.store(config, depends_on)
+    if use_cache:
+        cache.store(config, depends_on)
     return config
 
 
@@ -331,7 +342,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     depends_on.extend([str(usecase_dir), str(objective_dir)])
     depends_on.extend(str(folder / name) for folder in (usecase_dir, objective_dir) for name in CONFIG_FILES)
 
-    read_problems = _stray_files(root, usecase_dir) + _stray_files(root, objective_dir)
+    read_problems: list[Problem] = []
     layers = _read_layers(root, [usecase_dir, objective_dir], read_problems)
     if read_problems:
         raise ConfigError(read_problems)
