@@ -12,9 +12,10 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 if command -v uv >/dev/null 2>&1; then
     [ -x "$VENV/bin/python" ] || uv venv --quiet --python "$PYTHON" "$VENV"
-    uv pip install --quiet --python "$VENV/bin/python" -c requirements/constraints.txt -e ".[dev]"
+    # --compile-bytecode: imports (Airflow is large) stay fast even where PYTHONDONTWRITEBYTECODE is set
+    uv pip install --quiet --compile-bytecode --python "$VENV/bin/python" -c requirements/constraints.txt -e ".[dev]"
 else
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev]"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --compile -c requirements/constraints.txt -e ".[dev]"
 fi
 touch "$VENV/.installed"

@@ -20,11 +20,12 @@ import json
 import os
 import stat
 import tempfile
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from maxai.config.layout import ObjectiveRef
-from maxai.config.models import DagSettings, TaskParams
+from maxai.config.models import DagSettings, DefaultArgs, TaskParams
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 
 CACHE_ENV = "MAXAI_CACHE"
@@ -54,14 +55,27 @@ def stamp(path: str) -> Stamp:
     """
     try:
         link = os.lstat(path)
-        target = os.stat(path) if os.path.islink(path) else link
+        target = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
         digest = ""
         if path.endswith(".json") and stat.S_ISREG(target.st_mode):
-            with open(path, "rb") as handle:
-                digest = hashlib.blake2b(handle.read(), digest_size=12).hexdigest()
+            digest = _digest(path, target.st_ino, target.st_size, target.st_mtime_ns, target.st_ctime_ns)
     except (OSError, ValueError):
         return None
     return [link.st_ino, link.st_mtime_ns, target.st_ino, target.st_size, target.st_mtime_ns, digest]
+
+
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
+
+
+def _digest(path: str, inode: int, size: int, modified: int, changed: int) -> str:
+    # A use case's files are shared by its objectives: hash each version once per process.
+    key = (path, inode, size, modified, changed)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        with open(path, "rb") as handle:
+            digest = hashlib.blake2b(handle.read(), digest_size=12).hexdigest()
+        _DIGESTS[key] = digest
+    return digest
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,11 +153,22 @@ def _encode(config: ObjectiveConfig) -> dict[str, Any]:
     }
 
 
+def _dag_settings(data: dict[str, Any]) -> DagSettings:
+    # The entry holds maxai's own dump of a validated model: rebuild it without validating again.
+    values = dict(data)
+    for key in ("start_date", "end_date"):
+        if isinstance(values.get(key), str):
+            text = values[key]
+            values[key] = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    values["default_args"] = DefaultArgs.model_construct(**values["default_args"])
+    return DagSettings.model_construct(**values)
+
+
 def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any]) -> ObjectiveConfig:
     return ObjectiveConfig(
         ref=ref,
         root=root,
-        dag=DagSettings.model_validate(data["dag"]),
+        dag=_dag_settings(data["dag"]),
         files=tuple(data["files"]),
         tasks=tuple(
             ResolvedTask(
@@ -152,7 +177,7 @@ def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any]) -> ObjectiveCon
                 kind=task["kind"],
                 arguments=task["arguments"],
                 upstream=tuple(task["upstream"]),
-                params=TaskParams.model_validate(task["params"]),
+                params=TaskParams.model_construct(**task["params"]),
                 source=task["source"],
             )
             for task in data["tasks"]

@@ -77,16 +77,24 @@ def _resolved(path: str) -> Path:
     return Path(path).resolve()
 
 
-@functools.lru_cache(maxsize=256)
 def _search_root(start: str) -> Path:
-    # Memoised: every dag.py of a folder asks the same question during one DagBag fill.
-    here = Path(start).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIGS_DIR).is_dir():
-            return folder
-    raise ConfigError.single(
-        str(here), (), f"no {CONFIGS_DIR}/ folder here or above; set {ROOT_ENV} or pass root= explicitly"
-    )
+    here = os.path.realpath(start)
+    folder = here
+    while True:
+        if _holds_configs(folder):
+            return Path(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            raise ConfigError.single(
+                here, (), f"no {CONFIGS_DIR}/ folder here or above; set {ROOT_ENV} or pass root= explicitly"
+            )
+        folder = parent
+
+
+@functools.lru_cache(maxsize=4096)
+def _holds_configs(folder: str) -> bool:
+    # Memoised: the dag.py files of one repository share their ancestors during a DagBag fill.
+    return os.path.isdir(os.path.join(folder, CONFIGS_DIR))
 
 
 def inside(path: Path, folder: Path) -> bool:

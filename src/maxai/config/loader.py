@@ -174,15 +174,25 @@ def _check_code_path(value: str, root: Path, code_dir: Path) -> str | None:
     return _check_code_path_uncached(value, root, code_dir, stamp)
 
 
+def _classify_path(value: str) -> tuple[str, str | None]:
+    """("uri" | "local" | "bad", problem): what kind of path setting ``value`` is."""
+    if "\x00" in value:
+        return "bad", "a path cannot contain a NUL character"
+    if _is_uri(value):
+        return "uri", None
+    if "://" in value:
+        return "bad", f"{value!r}: unsupported URI scheme; use one of {', '.join(URI_SCHEMES)}"
+    if PurePosixPath(value).is_absolute() or (len(value) > 1 and value[1] == ":"):
+        return "bad", None
+    return "local", None
+
+
 @functools.lru_cache(maxsize=4096)
 def _check_code_path_uncached(value: str, root: Path, code_dir: Path, folder_stamp: int) -> str | None:
-    if "\x00" in value:
-        return "a path cannot contain a NUL character"
-    if _is_uri(value):
-        return None
-    if "://" in value:
-        return f"{value!r}: unsupported URI scheme; use one of {', '.join(URI_SCHEMES)}"
-    if PurePosixPath(value).is_absolute() or (len(value) > 1 and value[1] == ":"):
+    kind, problem = _classify_path(value)
+    if kind == "uri" or problem:
+        return problem
+    if kind == "bad":  # absolute
         return (
             f"{value!r} is an absolute path; give a path relative to {_display(root, code_dir)}/ "
             "or a URI such as local:///opt/app/main.py"
@@ -199,25 +209,34 @@ def _check_code_path_uncached(value: str, root: Path, code_dir: Path, folder_sta
 
 
 def _check_data_path(value: str) -> str | None:
-    if "\x00" in value:
-        return "a path cannot contain a NUL character"
-    if _is_uri(value):
-        return None
-    if "://" in value:
-        return f"{value!r}: unsupported URI scheme; use one of {', '.join(URI_SCHEMES)}"
-    path = PurePosixPath(value)
-    if path.is_absolute() or ".." in path.parts or (len(value) > 1 and value[1] == ":"):
+    kind, problem = _classify_path(value)
+    if kind == "uri" or problem:
+        return problem
+    if kind == "bad" or ".." in PurePosixPath(value).parts:
         return f"{value!r} must be a relative path inside the data folder (no '..', not absolute) or a URI such as s3a://bucket/key"
     return None
 
 
-def _json_files(root: Path, folder: Path, problems: list[Problem]) -> set[str]:
+def _json_files(root: Path, folder: Path, problems: list[Problem]) -> frozenset[str]:
     """Names of the config files in ``folder``; any other ``.json`` file there is a problem (likely a typo)."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return frozenset()
+    found, stray = _list_json_files(root, folder, stamp)
+    problems.extend(stray)
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _list_json_files(root: Path, folder: Path, folder_stamp: int) -> tuple[frozenset[str], tuple[Problem, ...]]:
+    # Memoised by the folder's modification time, which changes whenever an entry is added or removed.
     found: set[str] = set()
+    problems: list[Problem] = []
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
-        return found
+        return frozenset(), ()
     for entry in entries:
         if not entry.name.endswith(".json") or not entry.is_file():
             continue
@@ -226,7 +245,7 @@ def _json_files(root: Path, folder: Path, problems: list[Problem]) -> set[str]:
         else:
             hint = did_you_mean(entry.name, CONFIG_FILES) or f" (expected one of {', '.join(CONFIG_FILES)})"
             problems.append(Problem(_display(root, Path(entry.path)), (), f"unknown config file{hint}"))
-    return found
+    return frozenset(found), tuple(problems)
 
 
 _LayerKey = tuple[str, int, int, int]
