@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
@@ -31,18 +33,60 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(handler=run)
 
 
-def check_objectives(root: Path, refs: list[ObjectiveRef], deep: bool) -> tuple[list[Problem], dict[str, str]]:
-    """Problems (deduplicated, use-case files are shared) and a status per DAG id."""
+PARALLEL_FROM = 400
+"""Below this many objectives one process is faster than starting workers."""
+
+
+def _check_chunk(root: Path, refs: list[ObjectiveRef]) -> tuple[list[Problem], dict[str, str]]:
     problems: list[Problem] = []
     status: dict[str, str] = {}
-    loaded: list[ObjectiveConfig] = []
     for ref in refs:
         try:
-            loaded.append(load_objective(root, *ref.parts, use_cache=False))
+            load_objective(root, *ref.parts, use_cache=False)
             status[ref.dag_id] = "ok"
         except ConfigError as error:
             problems.extend(error.problems)
             status[ref.dag_id] = f"{len(error.problems)} problem(s)"
+    return problems, status
+
+
+def _check_in_parallel(root: Path, refs: list[ObjectiveRef], workers: int) -> tuple[list[Problem], dict[str, str]]:
+    """Split by use case (each worker then reads a use case's shared files once) over forked workers."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    by_usecase: dict[tuple[str, str], list[ObjectiveRef]] = {}
+    for ref in refs:
+        by_usecase.setdefault((ref.domain, ref.usecase), []).append(ref)
+    chunks: list[list[ObjectiveRef]] = [[] for _ in range(workers * 4)]
+    for index, group in enumerate(by_usecase.values()):
+        chunks[index % len(chunks)].extend(group)
+    problems: list[Problem] = []
+    status: dict[str, str] = {}
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for chunk_problems, chunk_status in pool.map(_check_chunk, [root] * len(chunks), chunks):
+            problems.extend(chunk_problems)
+            status.update(chunk_status)
+    order = {ref.dag_id: index for index, ref in enumerate(refs)}
+    return problems, dict(sorted(status.items(), key=lambda item: order[item[0]]))
+
+
+def check_objectives(root: Path, refs: list[ObjectiveRef], deep: bool) -> tuple[list[Problem], dict[str, str]]:
+    """Problems (deduplicated, use-case files are shared) and a status per DAG id."""
+    workers = min(os.cpu_count() or 1, 8)
+    if deep or workers < 2 or len(refs) < PARALLEL_FROM or sys.platform == "win32":
+        problems, status = _check_chunk(root, refs)
+    else:
+        try:
+            problems, status = _check_in_parallel(root, refs, workers)
+        except (OSError, RuntimeError):  # no fork or no processes allowed here: one process still works
+            problems, status = _check_chunk(root, refs)
+    problems = sorted(problems, key=lambda problem: (problem.file, problem.line or 0, problem.column or 0))
+    loaded: list[ObjectiveConfig] = []
+    if deep:
+        for ref in refs:
+            if status.get(ref.dag_id) == "ok":
+                loaded.append(load_objective(root, *ref.parts, use_cache=False))
     if deep and loaded:
         from maxai.factory.dag import dag_from_config
         from maxai.factory.integrity import dag_problems

@@ -91,7 +91,8 @@ def parse_config_text(text: str, display_name: str) -> Any:
         raise ConfigError.single(display_name, (), f"JSON is nested more than {MAX_NESTING} levels deep") from None
     except ValueError as exc:  # e.g. integers longer than Python's digit limit
         raise ConfigError.single(display_name, (), f"invalid JSON value: {exc}") from None
-    if _depth(data) > MAX_NESTING:
+    # Cheap bound first: a document with few brackets cannot be deep.
+    if text.count("[") + text.count("{") > MAX_NESTING and _depth(data) > MAX_NESTING:
         raise ConfigError.single(display_name, (), f"JSON is nested more than {MAX_NESTING} levels deep")
     return data
 

@@ -10,11 +10,14 @@ Semantics (JSON Merge Patch, RFC 7386, plus one rule for task lists):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from typing import Any
 
 from maxai.config.jsonfile import child
 from maxai.errors import JsonPath
+
+_VERSIONS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Layer:
     display: str
     data: Any
     text: str
+    version: int = field(default_factory=lambda: next(_VERSIONS))
+    """Unique per parsed file version: results computed from a set of layers can be memoised by it."""
 
 
 def _merge_values(base: Any, overlay: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -160,17 +160,21 @@ def _is_uri(value: str) -> bool:
     return bool(sep) and scheme.lower() in URI_SCHEMES
 
 
-def _check_code_path(value: str, root: Path, code_dir: Path) -> str | None:
+def _check_code_path(value: str, root: Path, code_dir: Path, stamps: dict[str, int] | None = None) -> str | None:
     """Problem with a path-valued Spark argument, or None. Relative paths are under the use case's code folder.
 
     Memoised per process; the folder's modification time is part of the key, so adding or
-    removing the file (or a link in its place) is noticed.
+    removing the file (or a link in its place) is noticed. ``stamps`` shares folder times between calls.
     """
     folder = os.path.dirname(os.path.join(code_dir, value)) if "\x00" not in value else str(code_dir)
-    try:
-        stamp = os.stat(folder).st_mtime_ns
-    except (OSError, ValueError):
-        stamp = -1
+    stamp = stamps.get(folder) if stamps is not None else None
+    if stamp is None:
+        try:
+            stamp = os.stat(folder).st_mtime_ns
+        except (OSError, ValueError):
+            stamp = -1
+        if stamps is not None:
+            stamps[folder] = stamp
     return _check_code_path_uncached(value, root, code_dir, stamp)
 
 
@@ -182,7 +186,7 @@ def _classify_path(value: str) -> tuple[str, str | None]:
         return "uri", None
     if "://" in value:
         return "bad", f"{value!r}: unsupported URI scheme; use one of {', '.join(URI_SCHEMES)}"
-    if PurePosixPath(value).is_absolute() or (len(value) > 1 and value[1] == ":"):
+    if value.startswith(("/", "\\")) or (len(value) > 1 and value[1] == ":"):
         return "bad", None
     return "local", None
 
@@ -212,7 +216,7 @@ def _check_data_path(value: str) -> str | None:
     kind, problem = _classify_path(value)
     if kind == "uri" or problem:
         return problem
-    if kind == "bad" or ".." in PurePosixPath(value).parts:
+    if kind == "bad" or ".." in value.replace("\\", "/").split("/"):
         return f"{value!r} must be a relative path inside the data folder (no '..', not absolute) or a URI such as s3a://bucket/key"
     return None
 
@@ -252,27 +256,28 @@ _LayerKey = tuple[str, int, int, int]
 _LAYER_CACHE: dict[str, tuple[_LayerKey, Layer | None, list[Problem]]] = {}
 
 
-def _read_layer(path: Path, display: str, is_spark: bool, configs_real: str) -> tuple[Layer | None, list[Problem]]:
+def _read_layer(path: str, display: str, is_spark: bool, configs_real: str) -> tuple[Layer | None, list[Problem]]:
     """One config file, parsed and checked on its own; memoised per process while the file is unchanged.
 
     A use case's files are shared by all its objectives, so a DagBag reads each of them once.
     """
     try:
-        status = path.stat()
+        status = os.stat(path)
     except OSError as error:
         return None, [Problem(display, (), f"cannot read file: {error.strerror or error}")]
     key: _LayerKey = (display, status.st_mtime_ns, status.st_size, status.st_ino)
-    cached = _LAYER_CACHE.get(str(path))
+    cached = _LAYER_CACHE.get(path)
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]
     problems: list[Problem] = []
     layer: Layer | None = None
-    real = os.path.realpath(path)
-    if not (real == configs_real or real.startswith(configs_real + os.sep)):
+    # Its folders were checked already (see _objective_folders): only a link here can lead out.
+    real = os.path.realpath(path) if os.path.islink(path) else configs_real + os.sep
+    if not real.startswith(configs_real + os.sep):
         problems.append(Problem(display, (), "is a link leading outside maxaiconfigs/"))
     else:
         try:
-            data, text = read_config_file(path, display)
+            data, text = read_config_file(Path(path), display)
         except ConfigError as error:
             problems.extend(error.problems)
         else:
@@ -285,7 +290,7 @@ def _read_layer(path: Path, display: str, is_spark: bool, configs_real: str) -> 
                 for secret_path, message in find_plaintext_secrets(data):
                     line, column = locate(text, secret_path)
                     problems.append(Problem(display, secret_path, message, line, column))
-    _LAYER_CACHE[str(path)] = (key, layer, problems)
+    _LAYER_CACHE[path] = (key, layer, problems)
     return layer, problems
 
 
@@ -298,7 +303,7 @@ def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> di
         for folder, names in zip(folders, present, strict=True):
             if file_name not in names:
                 continue
-            path = folder / file_name
+            path = os.path.join(folder, file_name)
             layer, layer_problems = _read_layer(path, _display(root, path), file_name == SPARK_CONFIG, configs_real)
             problems.extend(layer_problems)
             if layer is not None:
@@ -359,7 +364,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     usecase_dir, objective_dir = _objective_folders(root, ref)
     code_dir = root / USECASES_DIR / ref.domain / ref.usecase
     depends_on.extend([str(usecase_dir), str(objective_dir)])
-    depends_on.extend(str(folder / name) for folder in (usecase_dir, objective_dir) for name in CONFIG_FILES)
+    depends_on.extend(os.path.join(folder, name) for folder in (usecase_dir, objective_dir) for name in CONFIG_FILES)
 
     read_problems: list[Problem] = []
     layers = _read_layers(root, [usecase_dir, objective_dir], read_problems)
@@ -373,13 +378,11 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     spark: SparkConfigFile | None = None
     kubepod: KubePodConfigFile | None = None
     if spark_layers:
-        spark, _ = _validate(collector, spark_layers, SparkConfigFile, _clean_spark)
+        spark = _validated_section(collector, spark_layers, SparkConfigFile)  # type: ignore[assignment]
         if spark is not None:
             _check_spark_paths(collector, spark_layers, spark, root, code_dir, depends_on)
     if kubepod_layers:
-        kubepod, kubepod_data = _validate(collector, kubepod_layers, KubePodConfigFile, _clean_kubepod)
-        if kubepod is not None:
-            _check_k8s_objects(collector, kubepod_layers, kubepod_data)
+        kubepod = _validated_section(collector, kubepod_layers, KubePodConfigFile)  # type: ignore[assignment]
     if not spark_layers and not kubepod_layers:
         collector.problems.append(
             Problem(
@@ -404,6 +407,32 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     return ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)
 
 
+_SECTIONS: dict[tuple[Any, ...], tuple[BaseModel | None, list[Problem]]] = {}
+
+
+def _validated_section(collector: _Collector, layers: list[Layer], model: type[BaseModel]) -> BaseModel | None:
+    """Validate a Spark or pod file (layered), with its Kubernetes objects; memoised by the file versions.
+
+    Objectives of a use case usually share its spark_config and kubepod_config unchanged, so a
+    DagBag or ``maxai validate`` checks each combination once.
+    """
+    key = (model.__name__, *(layer.version for layer in layers))
+    if key not in _SECTIONS:
+        section = _Collector()
+        if model is SparkConfigFile:
+            validated, _ = _validate(section, layers, model, _clean_spark)
+        else:
+            validated, data = _validate(section, layers, model, _clean_kubepod)
+            if validated is not None:
+                _check_k8s_objects(section, layers, data)
+        if len(_SECTIONS) > 4096:
+            _SECTIONS.clear()
+        _SECTIONS[key] = (validated, section.problems)
+    validated, problems = _SECTIONS[key]
+    collector.problems.extend(problems)
+    return validated
+
+
 def _check_spark_paths(
     collector: _Collector,
     layers: list[Layer],
@@ -412,6 +441,8 @@ def _check_spark_paths(
     code_dir: Path,
     depends_on: list[str],
 ) -> None:
+    stamps: dict[str, int] = {}
+    code_folder = str(code_dir)
     for index, task in enumerate(spark.tasks):
         for argument in SPARK_PATH_ARGUMENTS:
             value = getattr(task.spark_submit_conf, argument)
@@ -419,9 +450,9 @@ def _check_spark_paths(
                 continue
             for item in value.split(",") if argument != "application" else [value]:
                 if not _is_uri(item) and "\x00" not in item:
-                    target = os.path.join(code_dir, item)
+                    target = os.path.join(code_folder, item)
                     depends_on.extend([target, os.path.dirname(target)])
-                problem = _check_code_path(item, root, code_dir)
+                problem = _check_code_path(item, root, code_dir, stamps)
                 if problem:
                     collector.add(layers, ("tasks", index, "spark_submit_conf", argument), problem)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from maxai.errors import JsonPath
@@ -50,39 +49,45 @@ def is_secret_key(key: str) -> bool:
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
 
-def _walk(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Any]]:
-    yield path, value
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key == "secrets":  # Kubernetes Secret references by name
-                continue
-            yield from _walk(child, (*path, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _walk(child, (*path, index))
+_ANY_SECRET_VALUE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SECRET_VALUES))
+
+
+def _string_leaves(data: Any) -> list[tuple[JsonPath, str]]:
+    """Every string value with its path, skipping ``secrets`` entries (references to Kubernetes Secrets)."""
+    leaves: list[tuple[JsonPath, str]] = []
+    stack: list[tuple[JsonPath, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            leaves.append((path, value))
+        elif isinstance(value, dict):
+            # pushed in reverse so that leaves come out in document order
+            stack.extend(((*path, key), child) for key, child in reversed(value.items()) if key != "secrets")
+        elif isinstance(value, list):
+            stack.extend(((*path, index), child) for index, child in reversed(list(enumerate(value))))
+    return leaves
 
 
 def find_plaintext_secrets(data: Any) -> list[tuple[JsonPath, str]]:
     """``(path, message)`` for every value that looks like a credential; messages never include the value."""
     found: list[tuple[JsonPath, str]] = []
-    for path, value in _walk(data, ()):
-        if not isinstance(value, str) or not value.strip() or _TEMPLATE_REFERENCE.match(value):
+    for path, value in _string_leaves(data):
+        if not value.strip() or _TEMPLATE_REFERENCE.match(value):
             continue
         key = path[-1] if path and isinstance(path[-1], str) else None
         if key is not None and is_secret_key(key):
             found.append((path, f"{key!r} looks like a credential in plain text; {ADVICE}"))
             continue
-        if key == "value" and len(path) >= 2 and isinstance(path[-2], int | str):
+        if key == "value" and len(path) >= 2:
             # Kubernetes {"name": "DB_PASSWORD", "value": "..."} pairs
             parent = _parent(data, path)
             name = parent.get("name") if isinstance(parent, dict) else None
             if isinstance(name, str) and is_secret_key(name):
                 found.append((path, f"{name!r} looks like a credential in plain text; {ADVICE}"))
                 continue
-        for pattern, what in _SECRET_VALUES:
-            if pattern.search(value):
-                found.append((path, f"value looks like {what}; {ADVICE}"))
-                break
+        if _ANY_SECRET_VALUE.search(value):
+            what = next(what for pattern, what in _SECRET_VALUES if pattern.search(value))
+            found.append((path, f"value looks like {what}; {ADVICE}"))
     return found
 
 

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from maxai.config.layout import DAGS_DIR, ROOT_ENV
+from maxai.config.layout import DAGS_DIR
 
 HOME_DIR = ".maxai/airflow"
 SPARK_CONNECTION = '{"conn_type": "spark", "host": "local[*]"}'
@@ -51,7 +51,6 @@ def local_environment(root: Path, home: Path) -> dict[str, str]:
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
         "PATH": python_bin if not path else f"{python_bin}{os.pathsep}{path}",
-        ROOT_ENV: str(root),
     }
 
 
