@@ -297,38 +297,51 @@ def _environment(home: Path, folder: Path, extra_path: str | None = None, cache:
     return env
 
 
-def measure(
-    folder: Path, home: Path, repeat: int, extra_path: str | None = None, cache: str | None = None
-) -> dict[str, Any]:
-    """Median over fresh processes. ``cache``: "cold" (a new, empty maxai cache each time) or "warm" (primed)."""
-    runs = []
+def _run_once(folder: Path, home: Path, extra_path: str | None, cache_dir: Path | None) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(folder)],
+        env=_environment(home, folder, extra_path, cache_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"measuring {folder} failed:\n{result.stderr[-3000:]}")
+    run: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    if run["errors"]:
+        first = next(iter(run["errors"].items()))
+        raise RuntimeError(f"{len(run['errors'])} import errors in {folder}, e.g. {first}")
+    return run
+
+
+def measure_forms(forms: dict[str, tuple[Path, str | None, str | None]], home: Path, repeat: int) -> dict[str, Any]:
+    """Median over ``repeat`` rounds; each round runs every form once, in a fresh process each.
+
+    Interleaving the forms spreads the machine's drift over all of them. A form's cache mode:
+    "cold" (a new, empty maxai cache every run), "warm" (a cache primed by one unmeasured run), or None.
+    """
     warm_dir = Path(tempfile.mkdtemp(prefix="maxai-bench-cache-"))
-    for attempt in range(repeat + (1 if cache == "warm" else 0)):
-        cache_dir = Path(tempfile.mkdtemp(prefix="maxai-bench-cache-")) if cache == "cold" else warm_dir
-        result = subprocess.run(
-            [sys.executable, "-c", MEASURE, str(folder)],
-            env=_environment(home, folder, extra_path, cache_dir),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if cache == "cold":
-            shutil.rmtree(cache_dir, ignore_errors=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"measuring {folder} failed:\n{result.stderr[-3000:]}")
-        if cache == "warm" and attempt == 0:
-            continue  # the priming run
-        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    for folder, extra_path, cache in forms.values():
+        if cache == "warm":
+            _run_once(folder, home, extra_path, warm_dir)
+    runs: dict[str, list[dict[str, Any]]] = {form: [] for form in forms}
+    for _ in range(repeat):
+        for form, (folder, extra_path, cache) in forms.items():
+            cache_dir = warm_dir if cache == "warm" else Path(tempfile.mkdtemp(prefix="maxai-bench-cache-"))
+            runs[form].append(_run_once(folder, home, extra_path, cache_dir))
+            if cache_dir != warm_dir:
+                shutil.rmtree(cache_dir, ignore_errors=True)
     shutil.rmtree(warm_dir, ignore_errors=True)
-    if runs[0]["errors"]:
-        first = next(iter(runs[0]["errors"].items()))
-        raise RuntimeError(f"{len(runs[0]['errors'])} import errors in {folder}, e.g. {first}")
     return {
-        "seconds": statistics.median(run["seconds"] for run in runs),
-        "peak_mb": statistics.median(run["peak_mb"] for run in runs),
-        "added_mb": statistics.median(run["peak_mb"] - run["baseline_mb"] for run in runs),
-        "dags": runs[0]["dags"],
-        "structure": runs[0]["structure"],
+        form: {
+            "seconds": statistics.median(run["seconds"] for run in form_runs),
+            "best_seconds": min(run["seconds"] for run in form_runs),
+            "peak_mb": statistics.median(run["peak_mb"] for run in form_runs),
+            "added_mb": statistics.median(run["peak_mb"] - run["baseline_mb"] for run in form_runs),
+            "dags": form_runs[0]["dags"],
+            "structure": form_runs[0]["structure"],
+        }
+        for form, form_runs in runs.items()
     }
 
 
@@ -390,7 +403,7 @@ def install_dag_factory(cache: Path) -> Path | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50,200,1000", help="numbers of objectives (default: 50,200,1000)")
-    parser.add_argument("--repeat", type=int, default=3, help="fresh-process repetitions per measurement (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of fresh processes per measurement (median)")
     parser.add_argument("--skip-dag-factory", action="store_true")
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it (default: a temporary folder)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -404,7 +417,7 @@ def main() -> int:
     site = None if args.skip_dag_factory else install_dag_factory(cache)
 
     print(
-        f"maxai parse-time benchmark: sizes {sizes}, {args.repeat} fresh processes each (median), {os.cpu_count()} cores"
+        f"maxai parse-time benchmark: sizes {sizes}, {args.repeat} interleaved rounds of fresh processes (median), {os.cpu_count()} cores"
     )
     rows = []
     figures: dict[str, Any] = {"sizes": {}}
@@ -416,14 +429,15 @@ def main() -> int:
         refs = generate_maxai(base / "maxai", size)
         objectives = _resolved_objectives(base / "maxai", refs)
         generate_hand_written(base / "hand", objectives)
-        results = {
-            "maxai (cold)": measure(base / "maxai" / "maxaidags", home, args.repeat, cache="cold"),
-            "maxai (warm)": measure(base / "maxai" / "maxaidags", home, args.repeat, cache="warm"),
-            "hand-written": measure(base / "hand", home, args.repeat),
+        forms: dict[str, tuple[Path, str | None, str | None]] = {
+            "maxai (cold)": (base / "maxai" / "maxaidags", None, "cold"),
+            "maxai (warm)": (base / "maxai" / "maxaidags", None, "warm"),
+            "hand-written": (base / "hand", None, None),
         }
         if site is not None:
             generate_dag_factory(base / "dag-factory", objectives)
-            results["dag-factory"] = measure(base / "dag-factory", home, args.repeat, str(site))
+            forms["dag-factory"] = (base / "dag-factory", str(site), None)
+        results = measure_forms(forms, home, args.repeat)
         reference = results["hand-written"]["structure"]
         for form, result in results.items():
             same = result["structure"] == reference

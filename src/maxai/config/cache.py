@@ -30,7 +30,7 @@ from maxai.config.objective import ObjectiveConfig, ResolvedTask
 
 CACHE_ENV = "MAXAI_CACHE"
 CACHE_DIR_ENV = "MAXAI_CACHE_DIR"
-_FORMAT = 1
+_FORMAT = 2
 
 Stamp = list[int | str] | None
 
@@ -146,6 +146,7 @@ def _encode(config: ObjectiveConfig) -> dict[str, Any]:
                 "arguments": task.arguments,
                 "upstream": list(task.upstream),
                 "params": task.params.model_dump(mode="json"),
+                "params_json": task.params_json,
                 "source": task.source,
             }
             for task in config.tasks
@@ -179,6 +180,7 @@ def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any]) -> ObjectiveCon
                 upstream=tuple(task["upstream"]),
                 params=TaskParams.model_construct(**task["params"]),
                 source=task["source"],
+                params_json=task["params_json"],
             )
             for task in data["tasks"]
         ),

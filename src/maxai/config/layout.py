@@ -78,11 +78,11 @@ def _resolved(path: str) -> Path:
 
 
 def _search_root(start: str) -> Path:
-    here = os.path.realpath(start)
+    here = os.path.abspath(start)
     folder = here
     while True:
         if _holds_configs(folder):
-            return Path(folder)
+            return _resolved(folder)
         parent = os.path.dirname(folder)
         if parent == folder:
             raise ConfigError.single(

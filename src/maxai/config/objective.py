@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -10,6 +13,17 @@ from maxai.config.layout import USECASES_DIR, ObjectiveRef
 from maxai.config.models import DagSettings, TaskParams
 
 TaskKind = Literal["spark", "kubepod"]
+
+# Operator env_vars are Jinja-templated by Airflow. Parameters must reach the handler
+# verbatim, so every "{" that could open a Jinja tag is written as its JSON escape.
+# Outside strings, JSON never puts "{", "%" or "#" right after "{".
+_JINJA_OPENERS = re.compile(r"\{(?=[{%#])")
+
+
+def encode_params(params: Mapping[str, Any]) -> str:
+    """A task's parameters as the JSON of its MAXAI_PARAMS variable, inert to Jinja."""
+    text = json.dumps(params, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _JINJA_OPENERS.sub(r"\\u007b", text)
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,14 @@ class ResolvedTask:
     params: TaskParams
     source: str
     """The config file that defines this task (objective file when it overrides the use case's)."""
+    params_json: str = ""
+    """``params`` as encoded for the task's MAXAI_PARAMS variable (see encode_params)."""
+
+    def __post_init__(self) -> None:
+        if not self.params_json:
+            object.__setattr__(
+                self, "params_json", encode_params(self.params.model_dump(mode="json", exclude_none=True))
+            )
 
 
 @dataclass(frozen=True)

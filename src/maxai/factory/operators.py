@@ -24,8 +24,7 @@ def data_dir(config: ObjectiveConfig) -> str:
 def task_environment_for(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
     """The MAXAI_* variables this task gets (see maxai.runtime.context)."""
     ref = config.ref
-    params = task.params.model_dump(mode="json", exclude_none=True)
-    return task_environment(ref.domain, ref.usecase, ref.objective, task.name, params, data_dir(config))
+    return task_environment(ref.domain, ref.usecase, ref.objective, task.name, task.params_json, data_dir(config))
 
 
 def _with_durations(arguments: dict[str, Any]) -> dict[str, Any]:

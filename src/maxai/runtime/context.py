@@ -7,11 +7,6 @@ This module imports nothing heavy: it is loaded inside Spark drivers and pods.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping
-from typing import Any
-
 ENV_DOMAIN = "MAXAI_DOMAIN"
 ENV_USECASE = "MAXAI_USECASE"
 ENV_OBJECTIVE = "MAXAI_OBJECTIVE"
@@ -25,27 +20,20 @@ FORCE_ENV = "MAXAI_FORCE"
 
 IDENTITY_VARIABLES = (ENV_DOMAIN, ENV_USECASE, ENV_OBJECTIVE, ENV_TASK, ENV_PARAMS, ENV_LOGICAL_DATE, ENV_RUN_ID)
 
-# Operator env_vars are Jinja-templated by Airflow. Parameters must reach the handler
-# verbatim, so every "{" that could open a Jinja tag is written as its JSON escape.
-# Outside strings, JSON never puts "{", "%" or "#" right after "{".
-_JINJA_OPENERS = re.compile(r"\{(?=[{%#])")
-
-
-def encode_params(params: Mapping[str, Any]) -> str:
-    text = json.dumps(params, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return _JINJA_OPENERS.sub(r"\\u007b", text)
-
 
 def task_environment(
-    domain: str, usecase: str, objective: str, task: str, params: Mapping[str, Any], data_dir: str
+    domain: str, usecase: str, objective: str, task: str, params_json: str, data_dir: str
 ) -> dict[str, str]:
-    """The variables the factory gives a task; dates are Airflow templates rendered at run time."""
+    """The variables the factory gives a task; ``params_json`` comes from :func:`encode_params`.
+
+    Dates are Airflow templates rendered at run time.
+    """
     return {
         ENV_DOMAIN: domain,
         ENV_USECASE: usecase,
         ENV_OBJECTIVE: objective,
         ENV_TASK: task,
-        ENV_PARAMS: encode_params(params),
+        ENV_PARAMS: params_json,
         ENV_LOGICAL_DATE: "{{ ds }}",
         ENV_RUN_ID: "{{ run_id }}",
         ENV_DATA_DIR: data_dir,
