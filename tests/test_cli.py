@@ -223,8 +223,11 @@ def test_schema_check_and_write(repo: Path, tmp_path: Path) -> None:
     assert maxai("schema", "--check", "--out", str(tmp_path), cwd=repo).returncode == 1
     written = maxai("schema", "--out", str(tmp_path), "--json", cwd=repo)
     assert sorted(json.loads(written.stdout)["written"]) == [
+        "kubepod_config.overlay.schema.json",
         "kubepod_config.schema.json",
+        "py_config.overlay.schema.json",
         "py_config.schema.json",
+        "spark_config.overlay.schema.json",
         "spark_config.schema.json",
     ]
     assert maxai("schema", "--check", "--out", str(tmp_path), cwd=repo).returncode == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -102,6 +103,7 @@ def test_maxai_run_mixed_objective_with_local_pods_and_rerun(repo: Path, data_di
         "✓ retail.store_segments.weekly succeeded",
     ):
         assert line in result.stdout, result.stdout
+    assert f"data folder: {data_dir}" in result.stdout
     published = json.loads((data_dir / "out/retail/store_segments/published/ds=2026-02-09/published.json").read_text())
     assert published["logical_date"] == "2026-02-09"
     stores = sorted(store for members in published["segments"].values() for store in members)
@@ -128,7 +130,8 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
     config["tasks"][1]["conf"]["arguments"] = ["--fail-on-purpose"]
     pods.write_text(json.dumps(config))
     home = tmp_path / "home"
-    failed = _run(
+    run_cards = functools.partial(
+        _run,
         "finance",
         "fraud_scoring",
         "cards",
@@ -139,6 +142,7 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
         home=home,
         cwd=example_repo,
     )
+    failed = run_cards()
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "FAILED score_transactions" in failed.stdout
     assert "✗ finance.fraud_scoring.cards failed for 2026-03-10: score_transactions" in failed.stdout
@@ -147,17 +151,7 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
 
     config["tasks"][1]["conf"].pop("arguments")
     pods.write_text(json.dumps(config))
-    fixed = _run(
-        "finance",
-        "fraud_scoring",
-        "cards",
-        "--date",
-        "2026-03-10",
-        "--local-pods",
-        data=data_dir,
-        home=home,
-        cwd=example_repo,
-    )
+    fixed = run_cards()
     assert fixed.returncode == 0, fixed.stdout
     log = Path(fixed.stdout.split("full log: ")[1].split()[0]).read_text()
     assert "already exists for 2026-03-10; skipping" in log  # extract_transactions was not redone

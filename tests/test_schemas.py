@@ -31,3 +31,18 @@ def test_schema_rejects_an_unknown_key() -> None:
     assert list(Draft202012Validator(schema).iter_errors(bad))
     dashed = {"tasks": [{"name": "a", "task_id": 1, "spark_submit_conf": {"application": "a.py", "num-executors": 2}}]}
     assert not list(Draft202012Validator(schema).iter_errors(dashed))
+
+
+def test_overlay_schemas_accept_objective_overrides_but_not_unknown_keys(repo: Path) -> None:
+    schemas = {name: json.loads(text) for name, text in expected_schema_files().items()}
+    overrides = sorted((repo / "maxaiconfigs").glob("*/*/*/*.json"))
+    assert overrides
+    for path in overrides:
+        schema = schemas[path.name.replace(".json", ".overlay.schema.json")]
+        assert list(Draft202012Validator(schema).iter_errors(json.loads(path.read_text()))) == [], path
+    overlay = schemas["spark_config.overlay.schema.json"]
+    partial = {"tasks": [{"name": "a", "spark_submit_conf": {"num_executors": 8}}]}
+    assert not list(Draft202012Validator(overlay).iter_errors(partial))
+    assert list(Draft202012Validator(schemas["spark_config.schema.json"]).iter_errors(partial))
+    typo = {"tasks": [{"name": "a", "spark_submit_conf": {"num_executor": 8}}]}
+    assert list(Draft202012Validator(overlay).iter_errors(typo))

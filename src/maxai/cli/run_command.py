@@ -101,6 +101,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         for line in task.log_tail:
             out.line("  " + line)
     out.line()
+    from maxai.factory.operators import data_dir
+
+    out.line(out.paint(f"data folder: {data_dir(config)}", "dim"))
     out.line(out.paint(f"full log: {outcome.log_file}", "dim"))
     if outcome.succeeded:
         out.line(out.paint(f"✓ {ref.dag_id} succeeded for {logical_date}", "green", "bold"))

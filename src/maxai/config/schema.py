@@ -50,13 +50,39 @@ def build_schema(config_file: str) -> dict[str, Any]:
     }
 
 
+def _without_required(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _without_required(value) for key, value in node.items() if key not in ("required", "minItems")}
+    if isinstance(node, list):
+        return [_without_required(item) for item in node]
+    return node
+
+
+def build_overlay_schema(config_file: str) -> dict[str, Any]:
+    """The schema of an objective's override file: the same keys, none of them required.
+
+    An override may also set any key to ``null`` (remove it), which this schema does not
+    describe; ``maxai validate`` checks the merged result either way.
+    """
+    schema = _without_required(build_schema(config_file))
+    schema["$id"] = _BASE_ID + overlay_file_name(config_file)
+    schema["title"] = f"{config_file} (objective override)"
+    return dict(schema)
+
+
+def overlay_file_name(config_file: str) -> str:
+    return config_file.replace(".json", ".overlay.schema.json")
+
+
 def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def expected_schema_files() -> dict[str, str]:
     """File name -> text of every schema file ``schemas/`` should hold."""
-    return {schema_file_name(name): render(build_schema(name)) for name in SCHEMA_MODELS}
+    files = {schema_file_name(name): render(build_schema(name)) for name in SCHEMA_MODELS}
+    files.update({overlay_file_name(name): render(build_overlay_schema(name)) for name in SCHEMA_MODELS})
+    return files
 
 
 def stale_schema_files(folder: Path) -> list[str]:
