@@ -7,13 +7,17 @@ VENV="${MAXAI_VENV:-.venv}"
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
-if ! command -v uv >/dev/null 2>&1; then
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check uv || true
-fi
+UV=""
 if command -v uv >/dev/null 2>&1; then
-    [ -x "$VENV/bin/python" ] || uv venv --quiet --python "$PYTHON" "$VENV"
+    UV="uv"
+else
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check uv || true
+    if command -v uv >/dev/null 2>&1; then UV="uv"; elif "$PYTHON" -m uv --version >/dev/null 2>&1; then UV="$PYTHON -m uv"; fi
+fi
+if [ -n "$UV" ]; then
+    [ -x "$VENV/bin/python" ] || $UV venv --quiet --python "$PYTHON" "$VENV"
     # --compile-bytecode: imports (Airflow is large) stay fast even where PYTHONDONTWRITEBYTECODE is set
-    uv pip install --quiet --compile-bytecode --python "$VENV/bin/python" -c requirements/constraints.txt -e ".[dev]"
+    $UV pip install --quiet --compile-bytecode --python "$VENV/bin/python" -c requirements/constraints.txt -e ".[dev]"
 else
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --compile -c requirements/constraints.txt -e ".[dev]"
