@@ -68,7 +68,7 @@ CASES: list[tuple[str, str, Any, str, str, str, str]] = [
         DF,
         f"{DF}/spark_config.json",
         "tasks[1].spark_submit_conf.driver_memory",
-        "does not match",
+        "'lots' is not a memory size such as '512m'",
     ),
     (
         "duplicate-name-across-files",
@@ -104,7 +104,7 @@ CASES: list[tuple[str, str, Any, str, str, str, str]] = [
         DF,
         f"{DF}/spark_config.json",
         "tasks[0].name",
-        "does not match",
+        "'clean sales!' is not a valid task name",
     ),
     (
         "negative-task-id",
@@ -203,7 +203,7 @@ CASES: list[tuple[str, str, Any, str, str, str, str]] = [
         DF,
         f"{DF}/stores_eu/py_config.json",
         '["@dags"]',
-        "does not match",
+        "unknown section '@dags'; the only reserved section is '@dag'",
     ),
     (
         "k8s-misspelt-field",
@@ -320,7 +320,7 @@ CASES: list[tuple[str, str, Any, str, str, str, str]] = [
         FR,
         f"{FR}/cards/py_config.json",
         "report_alerts.function",
-        "does not match",
+        "is not a handler reference",
     ),
     (
         "overlay-wrong-type",
@@ -419,3 +419,15 @@ def test_secret_value_never_echoed(example_repo: Path, edit_json) -> None:  # ty
         load_objective(example_repo, "finance", "fraud_scoring", "cards")
     assert "12345678" not in str(caught.value)
     assert json.dumps([p.as_dict() for p in caught.value.problems]).find("12345678") == -1
+
+
+def test_credentials_and_other_problems_reported_together(example_repo: Path) -> None:
+    (example_repo / f"{FR}/cards/py_config.json").write_text(
+        '{"report_alerts": {"args": {"db_password": "x"}}, "score_transaction": {}}'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_objective(example_repo, "finance", "fraud_scoring", "cards")
+    messages = [problem.message for problem in caught.value.problems]
+    assert len(messages) == 2
+    assert "looks like a credential" in messages[0]
+    assert "no task named 'score_transaction'" in messages[1]

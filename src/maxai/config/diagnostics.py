@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from maxai.config.jsonfile import child
+from maxai.config.models import FUNCTION_PATTERN, MEMORY_PATTERN, TASK_NAME_PATTERN
 from maxai.config.secrets import is_secret_key
 from maxai.errors import JsonPath
 
@@ -28,6 +29,13 @@ _EXPECTED = {
     "none_required": "null",
     "date_type": "a date",
     "datetime_type": "a date",
+}
+
+
+_PATTERN_MEANINGS = {
+    MEMORY_PATTERN: "a memory size such as '512m' or '2g'",
+    TASK_NAME_PATTERN: "a valid task name (letters, digits, '_', '.', '-'; at most 200 characters)",
+    FUNCTION_PATTERN: "a handler reference such as 'package.module:function'",
 }
 
 
@@ -166,7 +174,11 @@ def _message(error: ErrorDetails, value: Any, root: type[BaseModel], path: JsonP
         return f"expected {_EXPECTED[kind]}, got {json_type_name(value)} {_short(value)}"
     if kind == "string_pattern_mismatch":
         shown = value if isinstance(value, str | _Hidden) else error.get("input")
-        return f"{_short(shown)} does not match the required pattern {error.get('ctx', {}).get('pattern')}"
+        pattern = str(error.get("ctx", {}).get("pattern"))
+        if pattern == TASK_NAME_PATTERN and isinstance(shown, str) and shown.startswith("@"):
+            return f"unknown section {_short(shown)}; the only reserved section is '@dag'"
+        wanted = _PATTERN_MEANINGS.get(pattern, f"a string matching {pattern}")
+        return f"{_short(shown)} is not {wanted}"
     if kind == "too_short" and isinstance(value, list | dict):
         return "must not be empty"
     if kind == "value_error":

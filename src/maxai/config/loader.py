@@ -294,8 +294,10 @@ def _read_layer(path: str, display: str, is_spark: bool, configs_real: str) -> t
     return layer, problems
 
 
-def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> dict[str, list[Layer]]:
+def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> tuple[dict[str, list[Layer]], bool]:
+    """The layers of each config file, and whether every present file could be parsed."""
     layers: dict[str, list[Layer]] = {}
+    complete = True
     configs_real = _realpath(root / CONFIGS_DIR)
     present = [_json_files(root, folder, problems) for folder in folders]
     for file_name in CONFIG_FILES:
@@ -308,9 +310,11 @@ def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> di
             problems.extend(layer_problems)
             if layer is not None:
                 found.append(layer)
+            else:
+                complete = False
         if found:
             layers[file_name] = found
-    return layers
+    return layers, complete
 
 
 @functools.lru_cache(maxsize=256)
@@ -367,11 +371,13 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     depends_on.extend(os.path.join(folder, name) for folder in (usecase_dir, objective_dir) for name in CONFIG_FILES)
 
     read_problems: list[Problem] = []
-    layers = _read_layers(root, [usecase_dir, objective_dir], read_problems)
-    if read_problems:
+    layers, complete = _read_layers(root, [usecase_dir, objective_dir], read_problems)
+    if not complete:
+        # a file that cannot be parsed would make every check of the merged result misleading
         raise ConfigError(read_problems)
 
     collector = _Collector()
+    collector.problems.extend(read_problems)  # stray files, credentials: reported with everything else
     spark_layers = layers.get(SPARK_CONFIG, [])
     kubepod_layers = layers.get(KUBEPOD_CONFIG, [])
     py_layers = layers.get(PY_CONFIG, [])
@@ -396,7 +402,8 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
         py_config, _ = _validate(collector, py_layers, PyConfigFile, lambda data: data)
         if py_config is not None:
             _check_data_paths(collector, py_layers, py_config)
-    collector.raise_if_any()
+    if py_config is None or (spark_layers and spark is None) or (kubepod_layers and kubepod is None):
+        collector.raise_if_any()  # without valid files there is nothing to resolve tasks from
     assert py_config is not None
 
     tasks = _resolve_tasks(
@@ -516,6 +523,7 @@ def _resolve_tasks(
                 (pod_task.name, pod_task.task_id, "kubepod", arguments, pod_task.depends_on, kubepod_layers, index)
             )
 
+    before = len(collector.problems)
     seen_names: dict[str, str] = {}
     seen_ids: dict[int, str] = {}
     for name, task_id, _, _, _, layers, index in entries:
@@ -533,7 +541,7 @@ def _resolve_tasks(
             )
         else:
             seen_ids[task_id] = name
-    if collector.problems:
+    if len(collector.problems) > before:
         return ()
 
     params = py_config.task_params
@@ -548,7 +556,7 @@ def _resolve_tasks(
         for entry_name, _, _, _, _, layers, index in entries:
             if entry_name == name:
                 collector.add(layers, ("tasks", index, "depends_on"), message)
-    if collector.problems:
+    if len(collector.problems) > before:
         return ()
     return tuple(
         ResolvedTask(

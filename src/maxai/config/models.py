@@ -60,7 +60,9 @@ Seconds = Annotated[
 ]
 TaskName = Annotated[str, StringConstraints(pattern=TASK_NAME_PATTERN)]
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
-MemorySize = Annotated[str, StringConstraints(pattern=r"(?i)^\d+(?:[kmgtp]b?)?$")]
+MEMORY_PATTERN = r"(?i)^\d+(?:[kmgtp]b?)?$"
+FUNCTION_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
+MemorySize = Annotated[str, StringConstraints(pattern=MEMORY_PATTERN)]
 
 
 def _comma_list(value: Any) -> Any:
@@ -376,7 +378,7 @@ class TaskParams(StrictModel):
 
     input: str | dict[str, str] | None = None
     output: str | dict[str, str] | None = None
-    function: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")] | None = Field(
+    function: Annotated[str, StringConstraints(pattern=FUNCTION_PATTERN)] | None = Field(
         default=None, description="Handler to call, as 'module.path:function'"
     )
     args: dict[str, JsonValue] = Field(default_factory=dict)
