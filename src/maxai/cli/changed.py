@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, Output, UsageError
 from maxai.cli.scope import resolve_root
 from maxai.config.layout import CONFIGS_DIR, DAGS_DIR, USECASES_DIR, ObjectiveRef, discover_objectives, is_valid_name
@@ -15,7 +16,8 @@ DOCKERFILE = "Dockerfile"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "changed",
         help="objectives and Docker images a git change touches",
         description="Compare the working tree (or --head) with the merge base of --base and list the domains, "

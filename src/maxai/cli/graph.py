@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
 from maxai.cli.scope import objective_ref, resolve_root
 from maxai.config.loader import load_objective
@@ -20,15 +21,14 @@ _KIND_STROKE = {"spark": "#e25a1c", "kubepod": "#326ce5"}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "graph",
         help="draw an objective's DAG (mermaid, dot, svg, png)",
         description="Draw the task graph of one objective. mermaid and dot are text (for docs and pull "
         "requests); svg is drawn by maxai itself; png needs Graphviz's `dot` on PATH.",
     )
-    parser.add_argument("domain")
-    parser.add_argument("usecase")
-    parser.add_argument("objective")
+    add_objective_arguments(parser)
     parser.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     parser.set_defaults(handler=run)

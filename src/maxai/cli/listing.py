@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
 from maxai.cli.scope import resolve_root
 from maxai.config.layout import discover_objectives
@@ -12,7 +13,8 @@ from maxai.errors import ConfigError
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "list",
         help="domains, use cases and objectives with DAG ids, schedules and task counts",
         description="List every objective as a table (or JSON). Objectives whose configs are invalid are "

@@ -15,19 +15,6 @@ from maxai.errors import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--root",
-        metavar="DIR",
-        help="repository root holding maxaiconfigs/ (default: $MAXAI_ROOT, else found from the current folder)",
-    )
-    common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour output (default: on a terminal, unless NO_COLOR is set)",
-    )
     parser = argparse.ArgumentParser(
         prog="maxai",
         description="Validate, inspect, scaffold and run maxai objectives (JSON configs -> Airflow DAGs).",
@@ -37,10 +24,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (validate, listing, show, graph, scaffold, changed, schema_command, run_command):
         module.add_parser(commands)
-    for subparser in commands.choices.values():
-        for action in common._actions:
-            if action.dest != "help" and not any(a.dest == action.dest for a in subparser._actions):
-                subparser._add_action(action)
     return parser
 
 

@@ -6,12 +6,14 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
 from maxai.cli.scope import objective_ref, resolve_root
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "run",
         help="run one objective's DAG here (SQLite Airflow, Spark in local[*])",
         description="Run an objective's DAG on this machine: a local Airflow home (.maxai/airflow under the "
@@ -20,9 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "showing the tail of its log. KubernetesPod tasks need a cluster: they are skipped (and said so) "
         "unless --local-pods runs their command as a local subprocess with the pod's arguments and environment.",
     )
-    parser.add_argument("domain")
-    parser.add_argument("usecase")
-    parser.add_argument("objective")
+    add_objective_arguments(parser)
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="logical date of the run (default: today, UTC)")
     parser.add_argument(
         "--local-pods",

@@ -9,6 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
+from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
 from maxai.cli.scope import resolve_root
 from maxai.config.layout import (
@@ -25,16 +26,15 @@ from maxai.errors import ConfigError
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "new",
         help="scaffold configs, dag.py, handlers and domain packaging",
         description="Create what a new use case or objective needs: configs, the one-line dag.py, a handler "
         "and (for a new domain) its packaging files and Dockerfile. Existing files are never overwritten. "
         "The result validates and loads at once.",
     )
-    parser.add_argument("domain")
-    parser.add_argument("usecase")
-    parser.add_argument("objective", nargs="?", default="obj0", help="objective name (default: obj0)")
+    add_objective_arguments(parser, objective_default="obj0")
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument("--spark", action="store_true", help="a Spark task (the default for a new use case)")
     kind.add_argument("--kubepod", action="store_true", help="a KubernetesPod task")

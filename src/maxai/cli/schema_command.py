@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
 from maxai.config.schema import SCHEMA_DIR, stale_schema_files, write_schema_files
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "schema",
         help="write (or --check) JSON Schemas of the config files",
         description="Write spark_config, kubepod_config and py_config JSON Schemas (generated from maxai's "

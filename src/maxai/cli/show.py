@@ -8,6 +8,7 @@ import os
 import shlex
 from typing import Any
 
+from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, Output
 from maxai.cli.scope import objective_ref, resolve_root
 from maxai.config.loader import load_objective
@@ -17,16 +18,15 @@ from maxai.runner.home import SPARK_CONNECTION
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "show",
         help="the resolved configuration of one objective and each task's operator arguments",
         description="Show one objective after layering (use case -> objective) and Spark conf merging: "
         "DAG settings, and for each task its upstream tasks, handler parameters and the exact operator "
         "keyword arguments; for Spark tasks also the spark-submit command line (imports Airflow).",
     )
-    parser.add_argument("domain")
-    parser.add_argument("usecase")
-    parser.add_argument("objective")
+    add_objective_arguments(parser)
     parser.add_argument(
         "--no-command", action="store_true", help="skip the spark-submit command line (no Airflow import)"
     )

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
 from maxai.cli.scope import objectives_for_paths, resolve_root
 from maxai.config.layout import DAGS_DIR, ObjectiveRef, discover_objectives
@@ -17,7 +18,8 @@ from maxai.errors import ConfigError, Problem
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "validate",
         help="check configs (all, or those under the given paths)",
         description="Check every config under the repository root, or only the objectives the given "

@@ -1,0 +1,44 @@
+"""Arguments every subcommand shares, and the objective every per-objective command names."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root",
+        metavar="DIR",
+        help="repository root holding maxaiconfigs/ (default: $MAXAI_ROOT, else found from the current folder)",
+    )
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour output (default: on a terminal, unless NO_COLOR is set)",
+    )
+    return common
+
+
+COMMON_OPTIONS = _common_options()
+
+
+def add_command(commands: argparse._SubParsersAction, name: str, **kwargs: Any) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """A subcommand with the shared ``--root``, ``--json`` and ``--color`` options."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, parents=[COMMON_OPTIONS], **kwargs)
+    return parser
+
+
+def add_objective_arguments(parser: argparse.ArgumentParser, *, objective_default: str | None = None) -> None:
+    """DOMAIN USECASE OBJ; with ``objective_default`` the objective may be left out."""
+    parser.add_argument("domain")
+    parser.add_argument("usecase")
+    if objective_default is None:
+        parser.add_argument("objective")
+    else:
+        parser.add_argument(
+            "objective", nargs="?", default=objective_default, help=f"objective name (default: {objective_default})"
+        )
