@@ -13,7 +13,7 @@ from maxai.cli.output import EXIT_OK, Output
 from maxai.cli.scope import objective_ref, resolve_root
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
-from maxai.config.secrets import is_secret_key
+from maxai.config.secrets import is_plaintext_secret
 from maxai.runner.home import SPARK_CONNECTION
 
 
@@ -35,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def redacted(value: Any, key: str | None = None) -> Any:
     """A copy with values under credential-like keys hidden (belt and braces: such values are rejected on load)."""
-    if key is not None and is_secret_key(key) and isinstance(value, str) and not value.lstrip().startswith("{{"):
+    if key is not None and isinstance(value, str) and is_plaintext_secret(key, value):
         return "***"
     if isinstance(value, dict):
         # entries under "secrets" name Kubernetes Secrets; they hold no secret value
@@ -99,9 +99,7 @@ def redacted_command(command: list[str]) -> list[str]:
     shown = []
     for part in command:
         key, sep, value = part.partition("=")
-        shown.append(
-            f"{key}=***" if sep and is_secret_key(key.rsplit(".", 1)[-1]) and not value.startswith("{{") else part
-        )
+        shown.append(f"{key}=***" if sep and is_plaintext_secret(key, value) else part)
     return shown
 
 

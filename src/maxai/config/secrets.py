@@ -49,6 +49,11 @@ def is_secret_key(key: str) -> bool:
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
 
+def is_plaintext_secret(key: str, value: str) -> bool:
+    """A credential-like key holding a literal, not a reference such as ``{{ conn.my_db.password }}``."""
+    return bool(value.strip()) and not _TEMPLATE_REFERENCE.match(value) and is_secret_key(key)
+
+
 _ANY_SECRET_VALUE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SECRET_VALUES))
 
 
@@ -75,7 +80,7 @@ def find_plaintext_secrets(data: Any) -> list[tuple[JsonPath, str]]:
         if not value.strip() or _TEMPLATE_REFERENCE.match(value):
             continue
         key = path[-1] if path and isinstance(path[-1], str) else None
-        if key is not None and is_secret_key(key):
+        if key is not None and is_plaintext_secret(key, value):
             found.append((path, f"{key!r} looks like a credential in plain text; {ADVICE}"))
             continue
         if key == "value" and len(path) >= 2:
@@ -95,7 +100,3 @@ def _parent(data: Any, path: JsonPath) -> Any:
     for part in path[:-1]:
         data = data[part]
     return data
-
-
-def redact(key: str | int | None, text: str) -> str:
-    return "'***'" if isinstance(key, str) and is_secret_key(key) else text
