@@ -68,13 +68,14 @@ def find_root(start: Path | None = None) -> Path:
         root = Path(env_root)
         if not (root / CONFIGS_DIR).is_dir():
             raise ConfigError.single(env_root, (), f"{ROOT_ENV} points to a folder without {CONFIGS_DIR}/")
-        return _resolved(env_root)
+        return Path(real_path(env_root))
     return _search_root(str(start or Path.cwd()))
 
 
 @functools.lru_cache(maxsize=256)
-def _resolved(path: str) -> Path:
-    return Path(path).resolve()
+def real_path(path: str | Path) -> str:
+    """``os.path.realpath``, memoised: roots and config folders are asked for again and again."""
+    return os.path.realpath(path)
 
 
 def _search_root(start: str) -> Path:
@@ -82,7 +83,7 @@ def _search_root(start: str) -> Path:
     folder = here
     while True:
         if _holds_configs(folder):
-            return _resolved(folder)
+            return Path(real_path(folder))
         parent = os.path.dirname(folder)
         if parent == folder:
             raise ConfigError.single(

@@ -6,7 +6,7 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,6 +26,7 @@ from maxai.config.layout import (
     ObjectiveRef,
     inside,
     list_dirs,
+    real_path,
 )
 from maxai.config.models import (
     DAG_SECTION,
@@ -144,9 +145,12 @@ def _merge_layers(layers: list[Layer]) -> Any:
     return merged
 
 
+SectionModel = TypeVar("SectionModel", bound=BaseModel)
+
+
 def _validate(
-    collector: _Collector, layers: list[Layer], model: type[BaseModel], clean: Callable[[Any], Any]
-) -> tuple[Any, Any]:
+    collector: _Collector, layers: list[Layer], model: type[SectionModel], clean: Callable[[Any], Any]
+) -> tuple[SectionModel | None, Any]:
     data = clean(_merge_layers(layers))
     try:
         return model.model_validate(data), data
@@ -298,7 +302,7 @@ def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> tu
     """The layers of each config file, and whether every present file could be parsed."""
     layers: dict[str, list[Layer]] = {}
     complete = True
-    configs_real = _realpath(root / CONFIGS_DIR)
+    configs_real = real_path(root / CONFIGS_DIR)
     present = [_json_files(root, folder, problems) for folder in folders]
     for file_name in CONFIG_FILES:
         found = []
@@ -317,11 +321,6 @@ def _read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> tu
     return layers, complete
 
 
-@functools.lru_cache(maxsize=256)
-def _realpath(path: Path) -> str:
-    return os.path.realpath(path)
-
-
 def _objective_folders(root: Path, ref: ObjectiveRef) -> tuple[Path, Path]:
     configs = root / CONFIGS_DIR
     usecase_dir = configs / ref.domain / ref.usecase
@@ -336,7 +335,7 @@ def _objective_folders(root: Path, ref: ObjectiveRef) -> tuple[Path, Path]:
         raise ConfigError.single(
             _display(root, where / name), (), f"{kind} folder {_display(root, where / name)}/ not found{hint}"
         )
-    configs_real = _realpath(configs)
+    configs_real = real_path(configs)
     links = any(os.path.islink(folder) for folder in (configs / ref.domain, usecase_dir, objective_dir))
     objective_real = os.path.realpath(objective_dir) if links else os.path.join(configs_real, *ref.parts)
     if not objective_real.startswith(configs_real + os.sep):
@@ -351,7 +350,7 @@ def load_objective(root: Path, domain: str, usecase: str, objective: str, *, use
     cache (see maxai.config.cache); ``maxai validate`` always checks for real.
     """
     ref = ObjectiveRef(domain, usecase, objective)
-    root = Path(_realpath(root))
+    root = Path(real_path(root))
     if use_cache:
         cached = cache.lookup(root, ref)
         if cached is not None:
@@ -384,11 +383,11 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     spark: SparkConfigFile | None = None
     kubepod: KubePodConfigFile | None = None
     if spark_layers:
-        spark = _validated_section(collector, spark_layers, SparkConfigFile)  # type: ignore[assignment]
+        spark = _validated_section(collector, spark_layers, SparkConfigFile, _clean_spark)
         if spark is not None:
             _check_spark_paths(collector, spark_layers, spark, root, code_dir, depends_on)
     if kubepod_layers:
-        kubepod = _validated_section(collector, kubepod_layers, KubePodConfigFile)  # type: ignore[assignment]
+        kubepod = _validated_section(collector, kubepod_layers, KubePodConfigFile, _clean_kubepod, _check_k8s_objects)
     if not spark_layers and not kubepod_layers:
         collector.problems.append(
             Problem(
@@ -414,11 +413,17 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     return ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)
 
 
-_SECTIONS: dict[tuple[Any, ...], tuple[BaseModel | None, list[Problem]]] = {}
+_SECTIONS: dict[tuple[Any, ...], tuple[Any, list[Problem]]] = {}
 
 
-def _validated_section(collector: _Collector, layers: list[Layer], model: type[BaseModel]) -> BaseModel | None:
-    """Validate a Spark or pod file (layered), with its Kubernetes objects; memoised by the file versions.
+def _validated_section(
+    collector: _Collector,
+    layers: list[Layer],
+    model: type[SectionModel],
+    clean: Callable[[Any], Any],
+    check: Callable[[_Collector, list[Layer], Any], None] | None = None,
+) -> SectionModel | None:
+    """Validate a Spark or pod file (layered), then ``check`` the cleaned data; memoised by the file versions.
 
     Objectives of a use case usually share its spark_config and kubepod_config unchanged, so a
     DagBag or ``maxai validate`` checks each combination once.
@@ -426,18 +431,15 @@ def _validated_section(collector: _Collector, layers: list[Layer], model: type[B
     key = (model.__name__, *(layer.version for layer in layers))
     if key not in _SECTIONS:
         section = _Collector()
-        if model is SparkConfigFile:
-            validated, _ = _validate(section, layers, model, _clean_spark)
-        else:
-            validated, data = _validate(section, layers, model, _clean_kubepod)
-            if validated is not None:
-                _check_k8s_objects(section, layers, data)
+        validated, data = _validate(section, layers, model, clean)
+        if validated is not None and check is not None:
+            check(section, layers, data)
         if len(_SECTIONS) > 4096:
             _SECTIONS.clear()
         _SECTIONS[key] = (validated, section.problems)
     validated, problems = _SECTIONS[key]
     collector.problems.extend(problems)
-    return validated
+    return validated  # type: ignore[no-any-return]
 
 
 def _check_spark_paths(
@@ -455,7 +457,7 @@ def _check_spark_paths(
             value = getattr(task.spark_submit_conf, argument)
             if value is None:
                 continue
-            for item in value.split(",") if argument != "application" else [value]:
+            for item in _path_items(argument, value):
                 if not _is_uri(item) and "\x00" not in item:
                     target = os.path.join(code_folder, item)
                     depends_on.extend([target, os.path.dirname(target)])
@@ -486,13 +488,19 @@ def _check_k8s_objects(collector: _Collector, layers: list[Layer], data: Any) ->
                 collector.add(layers, ("tasks", index, "conf", argument, *relative), message)
 
 
+def _path_items(argument: str, value: str) -> list[str]:
+    """The paths a path-valued Spark argument holds: ``application`` is one, the others are comma lists."""
+    return [value] if argument == "application" else value.split(",")
+
+
 def _absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str, Any]:
     resolved = dict(arguments)
     for argument in SPARK_PATH_ARGUMENTS:
         value = resolved.get(argument)
         if isinstance(value, str):
             resolved[argument] = ",".join(
-                item if _is_uri(item) else os.path.normpath(os.path.join(code_dir, item)) for item in value.split(",")
+                item if _is_uri(item) else os.path.normpath(os.path.join(code_dir, item))
+                for item in _path_items(argument, value)
             )
     return resolved
 
