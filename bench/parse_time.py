@@ -124,7 +124,7 @@ def _resolved_objectives(root: Path, refs: list[tuple[str, str, str]]) -> list[d
     """Each objective's DAG settings and operator arguments, as maxai resolves them (plain JSON)."""
     os.environ["MAXAI_DATA_DIR"] = "/data"  # the same in every form
     from maxai.config.loader import load_objective
-    from maxai.factory.operators import merge_env, task_environment_for
+    from maxai.factory.operators import task_env_vars
 
     resolved = []
     for ref in refs:
@@ -132,7 +132,7 @@ def _resolved_objectives(root: Path, refs: list[tuple[str, str, str]]) -> list[d
         tasks = []
         for task in config.tasks:
             arguments = dict(task.arguments)
-            arguments["env_vars"] = merge_env(arguments.get("env_vars"), task_environment_for(config, task))
+            arguments["env_vars"] = task_env_vars(config, task)
             if task.kind == "kubepod":
                 arguments.setdefault("name", task.name)
                 arguments["labels"] = {"maxai/domain": ref[0], "maxai/usecase": ref[1], "maxai/objective": ref[2]}

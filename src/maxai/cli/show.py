@@ -62,10 +62,10 @@ def spark_command(config: ObjectiveConfig, task: ResolvedTask) -> tuple[list[str
 
 
 def _with_environment(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
-    from maxai.factory.operators import merge_env, task_environment_for
+    from maxai.factory.operators import task_env_vars
 
     arguments = dict(task.arguments)
-    arguments["env_vars"] = merge_env(arguments.get("env_vars"), task_environment_for(config, task))
+    arguments["env_vars"] = task_env_vars(config, task)
     return arguments
 
 

@@ -21,10 +21,16 @@ def data_dir(config: ObjectiveConfig) -> str:
     return os.environ.get(ENV_DATA_DIR) or str(config.root / DATA_DIR_NAME)
 
 
-def task_environment_for(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
-    """The MAXAI_* variables this task gets (see maxai.runtime.context)."""
+def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
+    """The task's own ``env_vars`` with the MAXAI_* variables (see maxai.runtime.context) added.
+
+    maxai's identity variables win; MAXAI_DATA_DIR may be overridden by the task's own env_vars.
+    """
     ref = config.ref
-    return task_environment(ref.domain, ref.usecase, ref.objective, task.name, task.params_json, data_dir(config))
+    maxai_env = task_environment(ref.domain, ref.usecase, ref.objective, task.name, task.params_json, data_dir(config))
+    merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(task.arguments.get("env_vars") or {})}
+    merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})
+    return merged
 
 
 def _with_durations(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -35,17 +41,10 @@ def _with_durations(arguments: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def merge_env(user_env: dict[str, str] | None, maxai_env: dict[str, str]) -> dict[str, str]:
-    # maxai's identity variables win; MAXAI_DATA_DIR may be overridden by the task's own env_vars.
-    merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(user_env or {})}
-    merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})
-    return merged
-
-
 def spark_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
     """Keyword arguments for SparkSubmitOperator (without task_id)."""
     arguments = _with_durations(task.arguments)
-    arguments["env_vars"] = merge_env(arguments.get("env_vars"), task_environment_for(config, task))
+    arguments["env_vars"] = task_env_vars(config, task)
     return arguments
 
 
@@ -89,7 +88,7 @@ def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, 
             for entry in arguments["secrets"]
         ]
     arguments.setdefault("name", task.name)
-    arguments["env_vars"] = merge_env(arguments.get("env_vars"), task_environment_for(config, task))
+    arguments["env_vars"] = task_env_vars(config, task)
     arguments.setdefault("labels", {})
     arguments["labels"] = {
         **arguments["labels"],
