@@ -105,7 +105,7 @@ def test_maxai_run_mixed_objective_with_local_pods_and_rerun(repo: Path, data_di
         assert line in result.stdout, result.stdout
     assert f"data folder: {data_dir}" in result.stdout
     published = json.loads((data_dir / "out/retail/store_segments/published/ds=2026-02-09/published.json").read_text())
-    assert published["logical_date"] == "2026-02-09"
+    assert published["run_date"] == "2026-02-09"
     stores = sorted(store for members in published["segments"].values() for store in members)
     assert stores == ["EU-BER", "EU-MAD", "EU-PAR", "US-NYC", "US-SFO"]
 
@@ -116,6 +116,15 @@ def test_maxai_run_mixed_objective_with_local_pods_and_rerun(repo: Path, data_di
     assert again.returncode == 0, again.stdout
     log = Path(again.stdout.split("full log: ")[1].split()[0]).read_text()
     assert log.count("already exists for 2026-02-09; skipping") == 3
+
+    # --force (the run's force param) recomputes every task of that date
+    forced = _run(
+        "retail", "store_segments", "weekly", "--date", "2026-02-09", "--local-pods", "--force",
+        data=data_dir, home=home, cwd=repo,
+    )  # fmt: skip
+    assert forced.returncode == 0, forced.stdout
+    log = Path(forced.stdout.split("full log: ")[1].split()[0]).read_text()
+    assert log.count("force is set: recomputing") == 3, log
 
     # without --local-pods the pod tasks are skipped, and the user is told
     skipped = _run("retail", "store_segments", "weekly", "--date", "2026-02-09", data=data_dir, home=home, cwd=repo)

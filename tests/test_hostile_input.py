@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -393,8 +395,10 @@ def test_jinja_in_params_reaches_the_handler_verbatim(example_repo: Path, edit_j
     )
     config = load_objective(example_repo, "finance", "fraud_scoring", "cards")
     env = kubepod_arguments(config, config.task("report_alerts"))["env_vars"]
-    rendered = BaseOperator(task_id="probe").render_template(env, {"ds": "2026-03-10", "run_id": "manual__x"})
-    assert rendered["MAXAI_LOGICAL_DATE"] == "2026-03-10"
+    run = SimpleNamespace(run_type="manual", logical_date=None, run_after=datetime(2026, 3, 11, tzinfo=UTC))
+    context = {"params": {"date": "2026-03-10", "force": False}, "dag_run": run, "run_id": "manual__x"}
+    rendered = BaseOperator(task_id="probe").render_template(env, context)
+    assert rendered["MAXAI_RUN_DATE"] == "2026-03-10"
     assert json.loads(rendered["MAXAI_PARAMS"])["args"] == {
         "note": "{{ ds }} {% for x in range(3) %}{# c #}",
         "nested": {"a": {"b": "{{"}},

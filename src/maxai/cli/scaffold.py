@@ -85,7 +85,7 @@ def main() -> None:
     if task.skip_if_done():
         return
     spark = SparkSession.builder.appName(f"{{task.dag_id}}.{{task.task}}").getOrCreate()
-    frame = spark.createDataFrame([(task.logical_date.isoformat(), task.objective)], "day STRING, objective STRING")
+    frame = spark.createDataFrame([(task.run_date.isoformat(), task.objective)], "day STRING, objective STRING")
     frame.write.mode("overwrite").parquet(task.output_path())
     spark.stop()
 

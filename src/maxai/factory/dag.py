@@ -12,6 +12,7 @@ from maxai.config.loader import load_objective
 from maxai.config.models import DagSettings, OperatorArgs
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
+from maxai.runtime.context import DATE_PARAM, FORCE_PARAM
 
 BASE_OPERATOR_ARGUMENTS = tuple(OperatorArgs.model_fields)
 
@@ -46,6 +47,31 @@ def _default_args(settings: DagSettings) -> dict[str, Any]:
     if args.execution_timeout is not None:
         result["execution_timeout"] = timedelta(seconds=args.execution_timeout)
     return result
+
+
+def run_params() -> dict[str, Any]:
+    """The params every maxai DAG takes at trigger time (the trigger form shows them).
+
+    A manual run has no logical date in Airflow 3: ``date`` lets the user pick the day it
+    processes (re-running one day by hand); left empty, the run processes its own day.
+    """
+    from airflow.sdk import Param
+
+    return {
+        DATE_PARAM: Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="Date to process",
+            description="YYYY-MM-DD. Empty: the run's logical date, or for a manual run the day it is triggered (UTC).",
+        ),
+        FORCE_PARAM: Param(
+            False,
+            type="boolean",
+            title="Recompute existing outputs",
+            description="Recompute outputs that already exist for this date instead of reusing them.",
+        ),
+    }
 
 
 PodMode = Literal["kubernetes", "local", "skip"]
@@ -101,6 +127,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
         max_active_tasks=settings.max_active_tasks,
         dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
         default_args=_default_args(settings),
+        params=run_params(),
     )
     operators: dict[str, Any] = {}
     for task in config.tasks:

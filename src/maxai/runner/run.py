@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from maxai.config.layout import ObjectiveRef
 from maxai.runner.home import prepare
-from maxai.runtime.context import FORCE_ENV
+from maxai.runtime.context import FORCE_PARAM
 
 LOG_TAIL_LINES = 40
 
@@ -126,8 +126,6 @@ def run_objective(
 ) -> RunOutcome:
     """Run the objective for ``logical_date``; returns the per-task outcome (never raises on task failure)."""
     local = prepare(root, home)
-    if force:
-        os.environ[FORCE_ENV] = "1"
     from maxai.config.loader import load_objective
     from maxai.factory.dag import dag_from_config
 
@@ -146,7 +144,7 @@ def run_objective(
             (echo or (lambda text: print(text, file=terminal, flush=True)))(message)
 
         _attach_progress(dag, say)
-        run = dag.test(logical_date=when)
+        run = dag.test(logical_date=when, run_conf={FORCE_PARAM: force})
     order = {task.name: index for index, task in enumerate(config.tasks)}
     outcomes = []
     for instance in sorted(run.get_task_instances(), key=lambda ti: order.get(ti.task_id, 0)):

@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         task = current_task()
         if args.function:
             task = task.with_function(args.function)
-        print(f"maxai: {task.dag_id} / {task.task} for {task.logical_date} -> {task.params.function}", flush=True)
+        print(f"maxai: {task.dag_id} / {task.task} calls {task.params.function}", flush=True)
         task.call_handler(task)
     except TaskContextError as error:
         print(f"maxai: {error}", file=sys.stderr)

@@ -12,13 +12,42 @@ ENV_USECASE = "MAXAI_USECASE"
 ENV_OBJECTIVE = "MAXAI_OBJECTIVE"
 ENV_TASK = "MAXAI_TASK"
 ENV_PARAMS = "MAXAI_PARAMS"
-ENV_LOGICAL_DATE = "MAXAI_LOGICAL_DATE"
+ENV_RUN_DATE = "MAXAI_RUN_DATE"
+ENV_DATE_SOURCE = "MAXAI_DATE_SOURCE"
 ENV_RUN_ID = "MAXAI_RUN_ID"
+ENV_RUN_TYPE = "MAXAI_RUN_TYPE"
 ENV_DATA_DIR = "MAXAI_DATA_DIR"
 FORCE_ENV = "MAXAI_FORCE"
-"""Set to 1 (``maxai run --force``) to make every task recompute outputs that already exist."""
+"""``1`` makes every task recompute outputs that already exist (the run's ``force`` param)."""
 
-IDENTITY_VARIABLES = (ENV_DOMAIN, ENV_USECASE, ENV_OBJECTIVE, ENV_TASK, ENV_PARAMS, ENV_LOGICAL_DATE, ENV_RUN_ID)
+DATE_PARAM = "date"
+"""The DAG param that picks the date a run processes (``YYYY-MM-DD``); null means "the run's own date"."""
+FORCE_PARAM = "force"
+"""The DAG param that makes a run recompute outputs that already exist for its date."""
+
+# The date a run processes, defined in every kind of run. Airflow 3 gives manual and
+# asset-triggered runs no logical date, so `{{ ds }}` is undefined there; `dag_run` and
+# `params` exist in every run. Order: the `date` param, the logical date, the day the run
+# was created for (run_after), all UTC.
+RUN_DATE_TEMPLATE = "{{ params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ds) }}"
+DATE_SOURCE_TEMPLATE = (
+    "{{ 'date param' if params." + DATE_PARAM + " else ('logical date' if dag_run.logical_date else 'run day') }}"
+)
+RUN_TYPE_TEMPLATE = "{{ dag_run.run_type.value if dag_run.run_type.value is defined else dag_run.run_type }}"
+FORCE_TEMPLATE = "{{ '1' if params." + FORCE_PARAM + " else '' }}"
+
+IDENTITY_VARIABLES = (
+    ENV_DOMAIN,
+    ENV_USECASE,
+    ENV_OBJECTIVE,
+    ENV_TASK,
+    ENV_PARAMS,
+    ENV_RUN_DATE,
+    ENV_DATE_SOURCE,
+    ENV_RUN_ID,
+    ENV_RUN_TYPE,
+    FORCE_ENV,
+)
 
 
 def task_environment(
@@ -26,7 +55,7 @@ def task_environment(
 ) -> dict[str, str]:
     """The variables the factory gives a task; ``params_json`` comes from :func:`encode_params`.
 
-    Dates are Airflow templates rendered at run time.
+    The run's date, id, type and ``force`` are Airflow templates rendered at run time.
     """
     return {
         ENV_DOMAIN: domain,
@@ -34,7 +63,10 @@ def task_environment(
         ENV_OBJECTIVE: objective,
         ENV_TASK: task,
         ENV_PARAMS: params_json,
-        ENV_LOGICAL_DATE: "{{ ds }}",
+        ENV_RUN_DATE: RUN_DATE_TEMPLATE,
+        ENV_DATE_SOURCE: DATE_SOURCE_TEMPLATE,
         ENV_RUN_ID: "{{ run_id }}",
+        ENV_RUN_TYPE: RUN_TYPE_TEMPLATE,
+        FORCE_ENV: FORCE_TEMPLATE,
         ENV_DATA_DIR: data_dir,
     }

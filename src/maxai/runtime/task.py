@@ -14,11 +14,13 @@ from typing import Any
 from maxai.config.models import TaskParams
 from maxai.runtime.context import (
     ENV_DATA_DIR,
+    ENV_DATE_SOURCE,
     ENV_DOMAIN,
-    ENV_LOGICAL_DATE,
     ENV_OBJECTIVE,
     ENV_PARAMS,
+    ENV_RUN_DATE,
     ENV_RUN_ID,
+    ENV_RUN_TYPE,
     ENV_TASK,
     ENV_USECASE,
     FORCE_ENV,
@@ -44,10 +46,17 @@ class TaskContext:
     usecase: str
     objective: str
     task: str
-    logical_date: date
+    run_date: date
+    """The date this run processes: its ``date`` param, else its logical date, else the day it ran (UTC)."""
     run_id: str
     params: TaskParams
     data_dir: str
+    run_type: str = ""
+    """``manual``, ``scheduled``, ``backfill``, ``asset_triggered``, ... (empty outside Airflow)."""
+    date_source: str = ""
+    """Where ``run_date`` came from: ``date param``, ``logical date`` or ``run day``."""
+    forced: bool = False
+    """The run asked to recompute outputs that already exist (its ``force`` param, ``maxai run --force``)."""
 
     @property
     def dag_id(self) -> str:
@@ -80,8 +89,8 @@ class TaskContext:
         return str(Path(self.data_dir) / path)
 
     def dated(self, path: str) -> str:
-        """The partition of ``path`` for this run's logical date (``.../ds=2026-01-31``)."""
-        return f"{path.rstrip('/')}/ds={self.logical_date.isoformat()}"
+        """The partition of ``path`` for the date this run processes (``.../ds=2026-01-31``)."""
+        return f"{path.rstrip('/')}/ds={self.run_date.isoformat()}"
 
     def input_path(self, key: str | None = None, *, dated: bool = False) -> str:
         """The task's ``input`` (or ``input[key]``), resolved; ``dated=True`` picks this date's partition."""
@@ -89,7 +98,7 @@ class TaskContext:
         return self.dated(path) if dated else path
 
     def output_path(self, key: str | None = None) -> str:
-        """The task's ``output`` (or ``output[key]``) partition for this logical date, resolved."""
+        """The task's ``output`` (or ``output[key]``) partition for the date this run processes, resolved."""
         return self.dated(self.resolve(self._setting("output", key)))
 
     def is_done(self, path: str) -> bool:
@@ -103,15 +112,18 @@ class TaskContext:
         """True (and logged) when this date's output already exists and ``force`` is not set.
 
         Reruns and backfills then reuse finished work; set ``"force": true`` on the task
-        in py_config.json to recompute.
+        in py_config.json, or trigger the run with the ``force`` param, to recompute.
         """
         path = self.output_path(key)
-        if self.params.force or os.environ.get(FORCE_ENV) == "1":
-            log.info("force is set: recomputing %s", path)
+        if self.params.force or self.forced:
+            print(f"maxai: force is set: recomputing {path} for {self.run_date}", flush=True)
             return False
         if self.is_done(path):
-            log.info("output %s already exists for %s: skipping (set force to recompute)", path, self.logical_date)
-            print(f"maxai: output {path} already exists for {self.logical_date}; skipping", flush=True)
+            print(
+                f"maxai: output {path} already exists for {self.run_date}; skipping "
+                "(trigger with force=true to recompute)",
+                flush=True,
+            )
             return True
         return False
 
@@ -162,18 +174,37 @@ def current_task(environ: Mapping[str, str] | None = None) -> TaskContext:
         params = TaskParams.model_validate(json.loads(raw_params))
     except ValueError as error:
         raise TaskContextError(f"{ENV_PARAMS} is not valid task parameters: {error}") from None
-    raw_date = _require(env, ENV_LOGICAL_DATE)
+    raw_date = _require(env, ENV_RUN_DATE)
     try:
-        logical_date = date.fromisoformat(raw_date[:10])
+        run_date = date.fromisoformat(raw_date)
     except ValueError:
-        raise TaskContextError(f"{ENV_LOGICAL_DATE}={raw_date!r} is not a date") from None
-    return TaskContext(
+        raise TaskContextError(f"{ENV_RUN_DATE}={raw_date!r} is not a date (YYYY-MM-DD)") from None
+    context = TaskContext(
         domain=_require(env, ENV_DOMAIN),
         usecase=_require(env, ENV_USECASE),
         objective=_require(env, ENV_OBJECTIVE),
         task=_require(env, ENV_TASK),
-        logical_date=logical_date,
+        run_date=run_date,
         run_id=env.get(ENV_RUN_ID, ""),
         params=params,
         data_dir=env.get(ENV_DATA_DIR) or str(Path.cwd() / "data"),
+        run_type=env.get(ENV_RUN_TYPE, ""),
+        date_source=env.get(ENV_DATE_SOURCE, ""),
+        forced=env.get(FORCE_ENV) == "1",
     )
+    _announce(context)
+    return context
+
+
+_announced: set[tuple[str, str]] = set()
+
+
+def _announce(context: TaskContext) -> None:
+    """Say once per process, in the task's log, which date this task processes and why."""
+    key = (context.run_id, context.task)
+    if key in _announced:
+        return
+    _announced.add(key)
+    run = f"{context.run_type} run {context.run_id}" if context.run_type else f"run {context.run_id or '(no id)'}"
+    source = f" ({context.date_source})" if context.date_source else ""
+    print(f"maxai: {context.dag_id} / {context.task} processes {context.run_date}{source}, {run}", flush=True)

@@ -30,7 +30,7 @@ def main() -> None:
         & F.col("quantity").isNotNull()
         & (F.col("quantity") >= 0)
         & F.col("unit_price").isNotNull()
-        & (F.col("date") <= F.lit(task.logical_date))
+        & (F.col("date") <= F.lit(task.run_date))
     )
     regions = task.args.get("regions")
     if regions:

@@ -19,11 +19,11 @@ def main() -> None:
     horizon_days = int(task.args.get("horizon_days", 7))
     spark = SparkSession.builder.appName(f"{task.dag_id}.{task.task}").getOrCreate()
     totals = spark.read.parquet(task.input_path(dated=True))
-    first_day = task.logical_date - datetime.timedelta(days=window_days - 1)
-    recent = totals.where((F.col("date") >= F.lit(first_day)) & (F.col("date") <= F.lit(task.logical_date)))
+    first_day = task.run_date - datetime.timedelta(days=window_days - 1)
+    recent = totals.where((F.col("date") >= F.lit(first_day)) & (F.col("date") <= F.lit(task.run_date)))
     level = recent.groupBy("store", "region").agg(F.round(F.avg("units"), 2).alias("forecast_units"))
     horizon = spark.createDataFrame(
-        [(task.logical_date + datetime.timedelta(days=offset),) for offset in range(1, horizon_days + 1)],
+        [(task.run_date + datetime.timedelta(days=offset),) for offset in range(1, horizon_days + 1)],
         "forecast_date DATE",
     )
     forecast = level.crossJoin(horizon).select("forecast_date", "store", "region", "forecast_units")

@@ -68,7 +68,7 @@ def publish_segments(task: TaskContext) -> None:
         by_segment.setdefault(row["segment"], []).append(row["store"])
     out = Path(task.output_path())
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"logical_date": task.logical_date.isoformat(), "segments": {str(k): v for k, v in sorted(by_segment.items())}}
+    summary = {"run_date": task.run_date.isoformat(), "segments": {str(k): v for k, v in sorted(by_segment.items())}}
     (out / "published.json").write_text(json.dumps(summary, indent=2) + "\n")
     task.mark_done()
     print(f"published {len(by_segment)} segments")

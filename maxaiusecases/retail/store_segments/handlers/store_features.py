@@ -23,7 +23,7 @@ def main() -> None:
     ).where(
         F.col("date").isNotNull()
         & (F.col("quantity") >= 0)
-        & (F.col("date") <= F.lit(task.logical_date))
+        & (F.col("date") <= F.lit(task.run_date))
     )
     daily = sales.groupBy("store", "date").agg(
         F.sum("quantity").alias("units"), F.avg("unit_price").alias("price")
