@@ -18,6 +18,7 @@ from maxai.runtime import current_task
 
 pytestmark = pytest.mark.airflow
 UTC = dt.UTC
+REPO_ROOT = Path(__file__).resolve().parents[1]
 RUN_AFTER = dt.datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
 LOGICAL = dt.datetime(2026, 2, 10, 5, 0, tzinfo=UTC)
 
@@ -124,7 +125,8 @@ def test_trigger_form_shows_the_run_params(airflow_db: Path, repo: Path) -> None
         params = dag.params.dump()
         assert params == {"date": None, "force": False}, dag.dag_id
         date = dag.params.get_param("date")
-        assert date.schema["format"] == "date" and date.description
+        assert date.description
+        assert date.schema.get("format") == "date" or {"format": "date"} in date.schema["anyOf"]
 
 
 def test_the_task_log_says_which_date_it_processes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,3 +162,48 @@ def test_a_damaged_run_date_is_a_clear_error() -> None:
         current_task(environment)
     with pytest.raises(TaskContextError, match=r"MAXAI_RUN_DATE='None' is not a date"):
         current_task({**environment, "MAXAI_RUN_DATE": "None"})
+
+
+def _cards_environment(run: Any) -> dict[str, str]:
+    from airflow.sdk.definitions.param import process_params
+
+    from maxai.testing import load_dagbag
+
+    bag = load_dagbag(REPO_ROOT / "maxaidags/finance/fraud_scoring/cards")
+    dag = bag.dags["finance.fraud_scoring.cards"]
+    task = dag.get_task("extract_transactions")
+    context: dict[str, Any] = {
+        "params": process_params(dag, task, run.conf, suppress_exception=False),
+        "dag_run": run,
+        "run_id": run.run_id,
+    }
+    rendered: dict[str, str] = task.render_template(task.env_vars, context, dag.get_template_env())
+    return rendered
+
+
+HOURLY_RUNS = [
+    ("manual", None, None, "ds=2026-11-26/hour=14"),
+    ("manual", None, {"date": "2026-02-10T07:00"}, "ds=2026-02-10/hour=07"),
+    ("manual", None, {"date": "2026-02-10"}, "ds=2026-02-10/hour=00"),
+    ("scheduled", LOGICAL, None, "ds=2026-02-10/hour=05"),
+    ("backfill", LOGICAL + dt.timedelta(hours=3), None, "ds=2026-02-10/hour=08"),
+]
+
+
+@pytest.mark.parametrize(("run_type", "logical_date", "conf", "partition"), HOURLY_RUNS)
+def test_hourly_objectives_write_one_partition_per_hour(
+    airflow_db: Path, run_type: str, logical_date: dt.datetime | None, conf: dict[str, Any] | None, partition: str
+) -> None:
+    environment = _cards_environment(_dag_run(run_type, logical_date, conf))
+    assert environment["MAXAI_PARTITION"] == "hour"
+    task = current_task(environment)
+    assert task.output_path().endswith(f"/transactions/{partition}")
+
+
+def test_an_hourly_date_param_is_checked_at_trigger_time(airflow_db: Path) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError, match="date"):
+        _cards_environment(_dag_run("manual", None, {"date": "2026-13-45"}))
+    with pytest.raises(ParamValidationError, match="date"):
+        _cards_environment(_dag_run("manual", None, {"date": "10 Feb 2026 07:00"}))

@@ -20,9 +20,17 @@ from pydantic import (
     NonNegativeInt,
     PositiveInt,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
+)
+
+from maxai.config.schedule import (
+    Partition,
+    check_cron,
+    first_fire_time,
+    partition_clash,
 )
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
@@ -309,12 +317,6 @@ class DefaultArgs(StrictModel):
     email_on_failure: bool = False
 
 
-_CRON_PRESETS = frozenset(
-    {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"}
-)
-_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#LW-]+$")
-
-
 def _parse_date(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -334,8 +336,15 @@ ConfigDate = Annotated[
 class DagSettings(StrictModel):
     """The ``@dag`` section of py_config.json: settings of the DAG itself."""
 
-    schedule: str | None = Field(default=None, description="Cron expression or preset (@daily); null = manual only")
     start_date: ConfigDate = Field(default=date(2026, 1, 1))
+    partition: Partition = Field(
+        default="day",
+        description="How outputs are partitioned: one folder per day (ds=2026-02-10), hour (.../hour=05) or minute",
+    )
+    schedule: str | None = Field(
+        default=None,
+        description="Five-field cron expression or preset (@daily, @hourly, @once, @continuous); null = manual only",
+    )
     end_date: ConfigDate | None = None
     catchup: bool = False
     description: str | None = None
@@ -348,16 +357,25 @@ class DagSettings(StrictModel):
 
     @field_validator("schedule")
     @classmethod
-    def _check_schedule(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value.startswith("@"):
-            if value not in _CRON_PRESETS:
-                raise ValueError(f"unknown preset {value!r}; use one of {', '.join(sorted(_CRON_PRESETS))}")
+    def _check_schedule(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Parsed as Airflow parses it; each run must get its own output partition."""
+        if value is None or value == "@once":
             return value
-        fields = value.split()
-        if len(fields) not in (5, 6) or not all(_CRON_FIELD.match(f) for f in fields):
-            raise ValueError(f"{value!r} is not a cron expression (five fields, e.g. '0 6 * * *') or a preset")
+        partition = info.data.get("partition", "day")
+        if value == "@continuous":
+            if partition != "minute":
+                raise ValueError(
+                    f"'@continuous' starts a run as soon as the last one ends, but outputs are partitioned by "
+                    f"{partition}: every later run of the same {partition} would find its output and skip; "
+                    'set "partition": "minute" in @dag'
+                )
+            return value
+        cron = check_cron(value)
+        start = info.data.get("start_date") or date(2026, 1, 1)
+        first_fire_time(cron, start)
+        clash = partition_clash(cron, start, partition)
+        if clash is not None:
+            raise ValueError(f"{value!r} {clash}")
         return value
 
     @model_validator(mode="after")
@@ -365,6 +383,13 @@ class DagSettings(StrictModel):
         if self.end_date is not None and _as_datetime(self.end_date) < _as_datetime(self.start_date):
             raise ValueError("end_date is before start_date")
         return self
+
+    @field_validator("max_active_runs")
+    @classmethod
+    def _check_continuous_runs(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("schedule") == "@continuous" and value != 1:
+            raise ValueError(f"a '@continuous' schedule needs max_active_runs 1 (Airflow refuses {value})")
+        return value
 
 
 def _as_datetime(value: date | datetime) -> datetime:

@@ -11,6 +11,7 @@ from maxai.config.layout import USECASES_DIR, find_root
 from maxai.config.loader import load_objective
 from maxai.config.models import DagSettings, OperatorArgs
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.config.schedule import Partition
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
 from maxai.runtime.context import DATE_PARAM, FORCE_PARAM
 
@@ -49,22 +50,41 @@ def _default_args(settings: DagSettings) -> dict[str, Any]:
     return result
 
 
-def run_params() -> dict[str, Any]:
+# A date, or a date and time for objectives partitioned by hour or minute (jsonschema's date-time
+# format checker needs an optional package, so the time part is checked by pattern and at run time).
+_DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]00:?00)?$"
+
+
+def run_params(partition: Partition = "day") -> dict[str, Any]:
     """The params every maxai DAG takes at trigger time (the trigger form shows them).
 
-    A manual run has no logical date in Airflow 3: ``date`` lets the user pick the day it
-    processes (re-running one day by hand); left empty, the run processes its own day.
+    A manual run has no logical date in Airflow 3: ``date`` lets the user pick the day (or, for
+    objectives partitioned by hour or minute, the UTC time) it processes, to re-run it by hand;
+    left empty, the run processes its own date.
     """
     from airflow.sdk import Param
 
-    return {
-        DATE_PARAM: Param(
+    if partition == "day":
+        date_param = Param(
             None,
             type=["null", "string"],
             format="date",
             title="Date to process",
             description="YYYY-MM-DD. Empty: the run's logical date, or for a manual run the day it is triggered (UTC).",
-        ),
+        )
+    else:
+        date_param = Param(
+            None,
+            type=["null", "string"],
+            anyOf=[{"type": "null"}, {"format": "date"}, {"pattern": _DATE_TIME_PATTERN}],
+            title="Date and time to process",
+            description=(
+                f"YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC): outputs are partitioned by {partition}. "
+                "Empty: the run's logical date, or for a manual run the time it is triggered."
+            ),
+        )
+    return {
+        DATE_PARAM: date_param,
         FORCE_PARAM: Param(
             False,
             type="boolean",
@@ -127,7 +147,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
         max_active_tasks=settings.max_active_tasks,
         dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
         default_args=_default_args(settings),
-        params=run_params(),
+        params=run_params(settings.partition),
     )
     operators: dict[str, Any] = {}
     for task in config.tasks:

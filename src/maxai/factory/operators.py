@@ -27,7 +27,9 @@ def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]
     maxai's identity variables win; MAXAI_DATA_DIR may be overridden by the task's own env_vars.
     """
     ref = config.ref
-    maxai_env = task_environment(ref.domain, ref.usecase, ref.objective, task.name, task.params_json, data_dir(config))
+    maxai_env = task_environment(
+        ref.domain, ref.usecase, ref.objective, task.name, task.params_json, data_dir(config), config.dag.partition
+    )
     merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(task.arguments.get("env_vars") or {})}
     merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})
     return merged

@@ -13,6 +13,8 @@ ENV_OBJECTIVE = "MAXAI_OBJECTIVE"
 ENV_TASK = "MAXAI_TASK"
 ENV_PARAMS = "MAXAI_PARAMS"
 ENV_RUN_DATE = "MAXAI_RUN_DATE"
+ENV_RUN_TIME = "MAXAI_RUN_TIME"
+ENV_PARTITION = "MAXAI_PARTITION"
 ENV_DATE_SOURCE = "MAXAI_DATE_SOURCE"
 ENV_RUN_ID = "MAXAI_RUN_ID"
 ENV_RUN_TYPE = "MAXAI_RUN_TYPE"
@@ -29,7 +31,8 @@ FORCE_PARAM = "force"
 # asset-triggered runs no logical date, so `{{ ds }}` is undefined there; `dag_run` and
 # `params` exist in every run. Order: the `date` param, the logical date, the day the run
 # was created for (run_after), all UTC.
-RUN_DATE_TEMPLATE = "{{ params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ds) }}"
+RUN_TIME_TEMPLATE = "{{ params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ts) }}"
+RUN_DATE_TEMPLATE = "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ds))[:10] }}"
 DATE_SOURCE_TEMPLATE = (
     "{{ 'date param' if params." + DATE_PARAM + " else ('logical date' if dag_run.logical_date else 'run day') }}"
 )
@@ -43,6 +46,8 @@ IDENTITY_VARIABLES = (
     ENV_TASK,
     ENV_PARAMS,
     ENV_RUN_DATE,
+    ENV_RUN_TIME,
+    ENV_PARTITION,
     ENV_DATE_SOURCE,
     ENV_RUN_ID,
     ENV_RUN_TYPE,
@@ -51,11 +56,12 @@ IDENTITY_VARIABLES = (
 
 
 def task_environment(
-    domain: str, usecase: str, objective: str, task: str, params_json: str, data_dir: str
+    domain: str, usecase: str, objective: str, task: str, params_json: str, data_dir: str, partition: str = "day"
 ) -> dict[str, str]:
     """The variables the factory gives a task; ``params_json`` comes from :func:`encode_params`.
 
-    The run's date, id, type and ``force`` are Airflow templates rendered at run time.
+    The run's date and time, id, type and ``force`` are Airflow templates rendered at run time;
+    ``partition`` (day, hour, minute) is how the objective's outputs are partitioned.
     """
     return {
         ENV_DOMAIN: domain,
@@ -64,6 +70,8 @@ def task_environment(
         ENV_TASK: task,
         ENV_PARAMS: params_json,
         ENV_RUN_DATE: RUN_DATE_TEMPLATE,
+        ENV_RUN_TIME: RUN_TIME_TEMPLATE,
+        ENV_PARTITION: partition,
         ENV_DATE_SOURCE: DATE_SOURCE_TEMPLATE,
         ENV_RUN_ID: "{{ run_id }}",
         ENV_RUN_TYPE: RUN_TYPE_TEMPLATE,

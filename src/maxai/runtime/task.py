@@ -7,19 +7,22 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from maxai.config.models import TaskParams
+from maxai.config.schedule import PARTITIONS, Partition, partition_path
 from maxai.runtime.context import (
     ENV_DATA_DIR,
     ENV_DATE_SOURCE,
     ENV_DOMAIN,
     ENV_OBJECTIVE,
     ENV_PARAMS,
+    ENV_PARTITION,
     ENV_RUN_DATE,
     ENV_RUN_ID,
+    ENV_RUN_TIME,
     ENV_RUN_TYPE,
     ENV_TASK,
     ENV_USECASE,
@@ -57,6 +60,14 @@ class TaskContext:
     """Where ``run_date`` came from: ``date param``, ``logical date`` or ``run day``."""
     forced: bool = False
     """The run asked to recompute outputs that already exist (its ``force`` param, ``maxai run --force``)."""
+    run_time: datetime | None = None
+    """The moment this run processes (UTC), for objectives partitioned by hour or minute; midnight otherwise."""
+    partition: Partition = "day"
+    """How outputs are partitioned: ``day`` (``ds=...``), ``hour`` (``ds=.../hour=05``) or ``minute``."""
+
+    @property
+    def moment(self) -> datetime:
+        return self.run_time or datetime(self.run_date.year, self.run_date.month, self.run_date.day)
 
     @property
     def dag_id(self) -> str:
@@ -89,8 +100,8 @@ class TaskContext:
         return str(Path(self.data_dir) / path)
 
     def dated(self, path: str) -> str:
-        """The partition of ``path`` for the date this run processes (``.../ds=2026-01-31``)."""
-        return f"{path.rstrip('/')}/ds={self.run_date.isoformat()}"
+        """The partition of ``path`` this run processes (``.../ds=2026-01-31``, ``.../ds=2026-01-31/hour=05``)."""
+        return f"{path.rstrip('/')}/{partition_path(self.moment, self.partition)}"
 
     def input_path(self, key: str | None = None, *, dated: bool = False) -> str:
         """The task's ``input`` (or ``input[key]``), resolved; ``dated=True`` picks this date's partition."""
@@ -179,6 +190,17 @@ def current_task(environ: Mapping[str, str] | None = None) -> TaskContext:
         run_date = date.fromisoformat(raw_date)
     except ValueError:
         raise TaskContextError(f"{ENV_RUN_DATE}={raw_date!r} is not a date (YYYY-MM-DD)") from None
+    partition = env.get(ENV_PARTITION) or "day"
+    if partition not in PARTITIONS:
+        raise TaskContextError(f"{ENV_PARTITION}={partition!r} is not one of {', '.join(PARTITIONS)}")
+    raw_time = env.get(ENV_RUN_TIME)
+    run_time = None
+    if raw_time:
+        try:
+            parsed = datetime.fromisoformat(raw_time)
+            run_time = parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+        except ValueError:
+            raise TaskContextError(f"{ENV_RUN_TIME}={raw_time!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
     context = TaskContext(
         domain=_require(env, ENV_DOMAIN),
         usecase=_require(env, ENV_USECASE),
@@ -191,6 +213,8 @@ def current_task(environ: Mapping[str, str] | None = None) -> TaskContext:
         run_type=env.get(ENV_RUN_TYPE, ""),
         date_source=env.get(ENV_DATE_SOURCE, ""),
         forced=env.get(FORCE_ENV) == "1",
+        run_time=run_time,
+        partition=partition,
     )
     _announce(context)
     return context
@@ -207,4 +231,7 @@ def _announce(context: TaskContext) -> None:
     _announced.add(key)
     run = f"{context.run_type} run {context.run_id}" if context.run_type else f"run {context.run_id or '(no id)'}"
     source = f" ({context.date_source})" if context.date_source else ""
-    print(f"maxai: {context.dag_id} / {context.task} processes {context.run_date}{source}, {run}", flush=True)
+    what = context.run_date.isoformat()
+    if context.partition != "day":
+        what = f"{context.moment:%Y-%m-%d %H:%M} UTC ({context.partition} partition)"
+    print(f"maxai: {context.dag_id} / {context.task} processes {what}{source}, {run}", flush=True)
