@@ -164,7 +164,9 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
     assert fixed.returncode == 0, fixed.stdout
     log = Path(fixed.stdout.split("full log: ")[1].split()[0]).read_text()
     assert "already exists for 2026-03-10; skipping" in log  # extract_transactions was not redone
-    alerts = json.loads((data_dir / "out/finance/fraud_scoring/cards/alerts/ds=2026-03-10/hour=00/alerts.json").read_text())
+    alerts = json.loads(
+        (data_dir / "out/finance/fraud_scoring/cards/alerts/ds=2026-03-10/hour=00/alerts.json").read_text()
+    )
     assert alerts["count"] == len(alerts["alerts"])
 
 

@@ -49,17 +49,20 @@ def _parse_duration(value: Any) -> Any:
         if not value.strip() or match is None:
             raise ValueError(f"{value!r} is not a duration; use seconds or a string like '90s', '5m', '1h30m', '2d'")
         days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        value = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if isinstance(value, int) and value > MAX_DURATION_SECONDS:
+        raise ValueError(f"{value} seconds is more than Airflow can hold; the longest duration is 3650d (ten years)")
     return value
 
 
+MAX_DURATION_SECONDS = 3650 * 24 * 3600
 Seconds = Annotated[
     NonNegativeInt,
     BeforeValidator(_parse_duration),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0},
+                {"type": "integer", "minimum": 0, "maximum": 3650 * 24 * 3600},
                 {"type": "string", "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$", "minLength": 2},
             ],
             "description": "Seconds, or a duration such as '90s', '5m', '1h30m', '2d'",
@@ -98,8 +101,14 @@ def _spark_scalar(value: Any) -> Any:
     # Spark parses booleans as lowercase "true"/"false"; Python's str(True) would be "True".
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        # JSON has one number type: 1e3 means the integer 1000 to a user, and Spark refuses "1000.0"
+        # where it wants an integer (partitions, executors, byte counts).
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{value!r} is not a number Spark accepts")
+        return str(int(value)) if value.is_integer() else repr(value)
     return value
 
 
@@ -217,6 +226,29 @@ class PodSecret(StrictModel):
     )
     secret: NonEmptyStr = Field(description="Name of the Kubernetes Secret")
     key: NonEmptyStr | None = Field(default=None, description="Key inside the Secret; all keys when absent")
+
+    @model_validator(mode="after")
+    def _check_target(self) -> PodSecret:
+        """The combinations the provider's Secret turns into a valid pod, and nothing it would change silently."""
+        if self.deploy_type == "volume":
+            if self.deploy_target is None or not self.deploy_target.startswith("/"):
+                raise ValueError("a volume secret needs deploy_target: the absolute path it is mounted at")
+            if self.key is not None:
+                raise ValueError("a volume secret mounts every key of the Secret; 'key' is not used here")
+        elif self.key is not None and self.deploy_target is None:
+            raise ValueError("an env secret with a 'key' needs deploy_target: the variable that receives it")
+        elif self.deploy_target is not None:
+            if self.key is None:
+                raise ValueError(
+                    "an env secret with a deploy_target needs the 'key' it reads; "
+                    "leave both out to expose every key of the Secret"
+                )
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", self.deploy_target):
+                raise ValueError(
+                    f"deploy_target {self.deploy_target!r} is not an upper-case variable name; "
+                    "Airflow upper-cases it, so write it as the pod will see it"
+                )
+        return self
 
 
 class KubePodConf(OperatorArgs):

@@ -1,0 +1,103 @@
+"""Configs that validate used to pass and Airflow or Kubernetes then refused, or that ran and did
+something other than the JSON says (issue "What maxai validate passes must load, run and mean what it says")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from maxai import ConfigError
+from maxai.config import load_objective
+from maxai.errors import format_json_path
+
+DF = "maxaiconfigs/retail/demand_forecast"
+FR = "maxaiconfigs/finance/fraud_scoring"
+EU = ("retail", "demand_forecast", "stores_eu")
+CARDS = ("finance", "fraud_scoring", "cards")
+
+
+def _set(path: list[Any], value: Any) -> Callable[[Any], None]:
+    def change(data: Any) -> None:
+        for part in path[:-1]:
+            data = data.setdefault(part, {}) if isinstance(data, dict) else data[part]
+        data[path[-1]] = value
+
+    return change
+
+
+SECRET = ["tasks", 0, "conf", "secrets", 0]
+REFUSED = [
+    # (id, file, change, objective, json path, message fragment)
+    ("huge-duration", f"{DF}/stores_eu/py_config.json", _set(["@dag", "dagrun_timeout"], "99999999999d"), EU,
+     '["@dag"].dagrun_timeout', "more than Airflow can hold"),
+    ("huge-retry-delay", f"{DF}/py_config.json", _set(["@dag", "default_args", "retry_delay"], 10**13), EU,
+     '["@dag"].default_args.retry_delay', "more than Airflow can hold"),
+    ("huge-execution-timeout", f"{DF}/spark_config.json",
+     _set(["tasks", 0, "spark_submit_conf", "execution_timeout"], "9999999d"), EU,
+     "tasks[0].spark_submit_conf.execution_timeout", "more than Airflow can hold"),
+    ("env-secret-without-target", f"{FR}/kubepod_config.json",
+     _set(SECRET, {"deploy_type": "env", "secret": "ledger-db", "key": "password"}), CARDS,
+     "tasks[0].conf.secrets[0]", "needs deploy_target"),
+    ("env-secret-without-key", f"{FR}/kubepod_config.json",
+     _set(SECRET, {"deploy_type": "env", "deploy_target": "DB_PASSWORD", "secret": "ledger-db"}), CARDS,
+     "tasks[0].conf.secrets[0]", "needs the 'key' it reads"),
+    ("env-secret-lower-case", f"{FR}/kubepod_config.json",
+     _set(SECRET, {"deploy_type": "env", "deploy_target": "db_password", "secret": "ledger-db", "key": "p"}), CARDS,
+     "tasks[0].conf.secrets[0]", "Airflow upper-cases it"),
+    ("volume-secret-without-mount-path", f"{FR}/kubepod_config.json",
+     _set(SECRET, {"deploy_type": "volume", "secret": "ledger-db"}), CARDS,
+     "tasks[0].conf.secrets[0]", "absolute path it is mounted at"),
+    ("volume-secret-with-key", f"{FR}/kubepod_config.json",
+     _set(SECRET, {"deploy_type": "volume", "deploy_target": "/secrets", "secret": "ledger-db", "key": "p"}), CARDS,
+     "tasks[0].conf.secrets[0]", "'key' is not used"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change_file", "change", "objective", "path", "fragment"),
+    [case[1:] for case in REFUSED],
+    ids=[c[0] for c in REFUSED],
+)
+def test_config_airflow_or_kubernetes_would_refuse(
+    example_repo: Path, edit_json: Any, change_file: str, change: Any, objective: tuple[str, ...], path: str,
+    fragment: str,
+) -> None:  # fmt: skip
+    edit_json(change_file, change)
+    with pytest.raises(ConfigError) as caught:
+        load_objective(example_repo, *objective)
+    matching = [p for p in caught.value.problems if format_json_path(p.path) == path]
+    assert matching, str(caught.value)
+    assert fragment in matching[0].message, matching[0].message
+    assert matching[0].file == change_file and matching[0].line is not None
+
+
+def test_exponent_numbers_in_spark_conf_reach_spark_as_integers(example_repo: Path, edit_json: Any) -> None:
+    edit_json(f"{DF}/spark_config.json", _set(["conf", "spark.sql.shuffle.partitions"], 1e3))
+    edit_json(f"{DF}/spark_config.json", _set(["conf", "spark.memory.fraction"], 0.6))
+    (example_repo / f"{DF}/spark_config.json").write_text(
+        (example_repo / f"{DF}/spark_config.json").read_text().replace("1000.0", "1e3")
+    )
+    conf = load_objective(example_repo, *EU).task("clean_sales").arguments["conf"]
+    assert conf["spark.sql.shuffle.partitions"] == "1000"
+    assert conf["spark.memory.fraction"] == "0.6"
+
+
+def test_valid_secrets_build_the_pod_the_json_describes(example_repo: Path, edit_json: Any) -> None:
+    from maxai.factory.operators import kubepod_arguments
+
+    secrets = [
+        {"deploy_type": "env", "deploy_target": "DB_PASSWORD", "secret": "ledger-db", "key": "password"},
+        {"deploy_type": "env", "secret": "ledger-all"},
+        {"deploy_type": "volume", "deploy_target": "/etc/ledger", "secret": "ledger-files"},
+    ]
+    edit_json(f"{FR}/kubepod_config.json", _set(["tasks", 0, "conf", "secrets"], secrets))
+    config = load_objective(example_repo, *CARDS)
+    built = kubepod_arguments(config, config.tasks[0])["secrets"]
+    assert [(s.deploy_type, s.deploy_target, s.secret, s.key) for s in built] == [
+        ("env", "DB_PASSWORD", "ledger-db", "password"),
+        ("env", None, "ledger-all", None),
+        ("volume", "/etc/ledger", "ledger-files", None),
+    ]
