@@ -28,7 +28,8 @@ def _set(path: list[Any], value: Any) -> Callable[[Any], None]:
     return change
 
 
-SECRET = ["tasks", 0, "conf", "secrets", 0]
+POD = ["tasks", 0, "conf"]
+SECRET = [*POD, "secrets", 0]
 REFUSED = [
     # (id, file, change, objective, json path, message fragment)
     ("huge-duration", f"{DF}/stores_eu/py_config.json", _set(["@dag", "dagrun_timeout"], "99999999999d"), EU,
@@ -53,6 +54,31 @@ REFUSED = [
     ("volume-secret-with-key", f"{FR}/kubepod_config.json",
      _set(SECRET, {"deploy_type": "volume", "deploy_target": "/secrets", "secret": "ledger-db", "key": "p"}), CARDS,
      "tasks[0].conf.secrets[0]", "'key' is not used"),
+    # what the Kubernetes API server refuses although the OpenAPI schema allows it
+    *[
+        (f"quantity-{bad}", f"{FR}/kubepod_config.json", _set([*POD, "container_resources", "requests", "memory"], bad),
+         CARDS, "tasks[0].conf.container_resources.requests.memory", fragment)
+        for bad, fragment in [("1.5.5", "not a Kubernetes quantity"), ("2GB", "not a Kubernetes quantity"),
+                              ("-2Gi", "is negative"), ("", "not a Kubernetes quantity")]
+    ],
+    ("request-above-limit", f"{FR}/kubepod_config.json",
+     _set([*POD, "container_resources", "requests", "memory"], "2Gi"),
+     CARDS, "tasks[0].conf.container_resources.requests.memory", "above the limit '1Gi'"),
+    ("resource-typo", f"{FR}/kubepod_config.json", _set([*POD, "container_resources", "limits", "memroy"], "1Gi"),
+     CARDS, "tasks[0].conf.container_resources.limits.memroy", "did you mean 'memory'"),
+    ("pod-name-with-spaces", f"{FR}/kubepod_config.json", _set([*POD, "name"], "extract transactions"), CARDS,
+     "tasks[0].conf.name", "Kubernetes names are lower-case"),
+    ("namespace-not-dns", f"{FR}/kubepod_config.json", _set([*POD, "namespace"], "Maxai_Finance"), CARDS,
+     "tasks[0].conf.namespace", "is not a DNS label"),
+    ("label-value", f"{FR}/kubepod_config.json", _set([*POD, "labels"], {"team": "Retail Data!"}), CARDS,
+     "tasks[0].conf.labels.team", "not a Kubernetes label value"),
+    ("label-key", f"{FR}/kubepod_config.json", _set([*POD, "labels"], {"Team/x": "a"}), CARDS,
+     'tasks[0].conf.labels["Team/x"]', "not a DNS subdomain"),
+    ("mount-without-volume", f"{FR}/kubepod_config.json",
+     _set([*POD, "volume_mounts"], [{"name": "scrach", "mountPath": "/d"}]),
+     CARDS, "tasks[0].conf.volume_mounts[0].name", "did you mean 'scratch'"),
+    ("empty-dir-size", f"{FR}/kubepod_config.json", _set([*POD, "volumes", 0, "emptyDir", "sizeLimit"], "2 GB"),
+     CARDS, "tasks[0].conf.volumes[0].emptyDir.sizeLimit", "not a Kubernetes quantity"),
 ]  # fmt: skip
 
 
@@ -101,3 +127,23 @@ def test_valid_secrets_build_the_pod_the_json_describes(example_repo: Path, edit
         ("env", None, "ledger-all", None),
         ("volume", "/etc/ledger", "ledger-files", None),
     ]
+
+
+QUANTITIES = ["1", "0", "250m", "1.5", ".5", "5.", "512Mi", "1Gi", "2Ei", "100k", "1M", "3G", "1e3", "2E6", "1.5e-3",
+              "+1", "10n", "10u", "7T", "1P"]  # fmt: skip
+NOT_QUANTITIES = ["1.5.5", "2GB", "Gi", "", "1 Gi", "1gi", "1ki", "0x10", "one", "1e", "1Mii", "NaN", "Infinity"]
+
+
+def test_quantities_parse_as_kubernetes_parses_them() -> None:
+    from decimal import Decimal
+
+    from kubernetes.utils.quantity import parse_quantity as client_parse
+
+    from maxai.config.k8s_rules import parse_quantity
+
+    for text in QUANTITIES:
+        assert parse_quantity(text) == client_parse(text), text
+    assert parse_quantity("1Gi") == Decimal(1024**3) and parse_quantity("250m") == Decimal("0.25")
+    for text in NOT_QUANTITIES:
+        with pytest.raises(ValueError, match="not a Kubernetes quantity"):
+            parse_quantity(text)

@@ -14,6 +14,7 @@ from maxai.config import cache
 from maxai.config.diagnostics import did_you_mean, problems_from_validation
 from maxai.config.graph import order_tasks
 from maxai.config.jsonfile import locate, read_config_file
+from maxai.config.k8s_rules import pod_problems
 from maxai.config.k8s_schema import check_k8s_object
 from maxai.config.layering import Layer, merge_config, trace_source
 from maxai.config.layout import (
@@ -486,6 +487,8 @@ def _check_k8s_objects(collector: _Collector, layers: list[Layer], data: Any) ->
                 continue
             for relative, message in check_k8s_object(value, definition, is_list):
                 collector.add(layers, ("tasks", index, "conf", argument, *relative), message)
+        for relative, message in pod_problems(task["conf"]):
+            collector.add(layers, ("tasks", index, "conf", *relative), message)
 
 
 def _path_items(argument: str, value: str) -> list[str]:
