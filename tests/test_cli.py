@@ -82,7 +82,10 @@ def test_validate_layout_problems(example_repo: Path) -> None:
     result = maxai("validate", cwd=example_repo)
     assert result.returncode == 1
     assert "maxaidags/finance/fraud_scoring/cards/dag.py: $: missing" in result.stdout
-    assert "maxaiconfigs/retail/bad name/: $: folder name is not a valid use case name" in result.stdout
+    assert (
+        "maxaiconfigs/retail/bad name/: $: use case name 'bad name' is not allowed: use 1-63 ASCII letters"
+        in result.stdout
+    )
 
 
 def test_validate_does_not_import_airflow(repo: Path) -> None:

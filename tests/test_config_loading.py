@@ -102,13 +102,14 @@ def test_root_discovery(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_dag_defaults_when_py_config_absent(example_repo: Path) -> None:
-    (example_repo / "maxaiconfigs/finance/fraud_scoring/py_config.json").unlink()
-    for path in (example_repo / "maxaiconfigs/finance/fraud_scoring").glob("*/py_config.json"):
+    # (pods running `python -m maxai.runtime` need their py_config 'function': a Spark use case here)
+    (example_repo / "maxaiconfigs/retail/demand_forecast/py_config.json").unlink()
+    for path in (example_repo / "maxaiconfigs/retail/demand_forecast").glob("*/py_config.json"):
         path.unlink()
-    config = load_objective(example_repo, "finance", "fraud_scoring", "cards")
+    config = load_objective(example_repo, "retail", "demand_forecast", "stores_eu")
     assert config.dag.schedule is None and config.dag.catchup is False
     assert config.dag.max_active_runs == 1 and config.dag.default_args.retries == 1
-    assert config.task("score_transactions").params.args == {}
+    assert config.task("forecast_demand").params.args == {}
 
 
 def test_objective_ref_rejects_path_tricks() -> None:

@@ -147,3 +147,112 @@ def test_quantities_parse_as_kubernetes_parses_them() -> None:
     for text in NOT_QUANTITIES:
         with pytest.raises(ValueError, match="not a Kubernetes quantity"):
             parse_quantity(text)
+
+
+HANDLER_CASES = [
+    ("fraud_scoring.handlers.transactions:extrac", "defines no 'extrac' (did you mean 'extract'?)"),
+    ("fraud_scoring.handlers.transaction:extract", "handler module 'fraud_scoring.handlers.transaction' not found"),
+    ("nosuchpackage.handlers:run", "is neither in maxaiusecases/finance/ nor installed here"),
+]
+
+
+@pytest.mark.parametrize(("function", "fragment"), HANDLER_CASES)
+def test_pod_handler_functions_are_resolved(example_repo: Path, edit_json: Any, function: str, fragment: str) -> None:
+    edit_json(f"{FR}/py_config.json", _set(["extract_transactions", "function"], function))
+    with pytest.raises(ConfigError) as caught:
+        load_objective(example_repo, *CARDS)
+    problem = next(p for p in caught.value.problems if format_json_path(p.path) == "extract_transactions.function")
+    assert fragment in problem.message, problem.message
+    assert problem.file == f"{FR}/py_config.json" and problem.line is not None
+
+
+def test_a_handler_removed_after_caching_is_noticed(example_repo: Path) -> None:
+    load_objective(example_repo, *CARDS)
+    (example_repo / "maxaiusecases/finance/fraud_scoring/handlers/transactions.py").unlink()
+    with pytest.raises(ConfigError, match=r"handler module 'fraud_scoring\.handlers\.transactions' not found"):
+        load_objective(example_repo, *CARDS)
+
+
+def test_a_runtime_pod_without_function_and_a_spark_task_with_one(example_repo: Path, edit_json: Any) -> None:
+    def drop_function(data: dict[str, Any]) -> None:
+        del data["extract_transactions"]["function"]
+
+    edit_json(f"{FR}/py_config.json", drop_function)
+    with pytest.raises(ConfigError, match=r"runs `python -m maxai.runtime`, which calls the task's 'function'"):
+        load_objective(example_repo, *CARDS)
+    edit_json(f"{DF}/py_config.json", _set(["clean_sales", "function"], "demand_forecast.handlers.clean_sales:main"))
+    with pytest.raises(ConfigError, match="is a Spark task: it runs its application, and 'function' is never called"):
+        load_objective(example_repo, *EU)
+
+
+@pytest.mark.parametrize(
+    ("setting", "fragment"),
+    [("{{ ds }}/out", "paths are not templated"), ("", "is the data folder itself"), ("./", "is the data folder")],
+)
+def test_outputs_name_a_folder_inside_the_data_folder(
+    example_repo: Path, edit_json: Any, setting: str, fragment: str
+) -> None:
+    edit_json(f"{DF}/stores_eu/py_config.json", _set(["forecast_demand", "output"], setting))
+    with pytest.raises(ConfigError) as caught:
+        load_objective(example_repo, *EU)
+    assert any(fragment in p.message for p in caught.value.problems), str(caught.value)
+
+
+def test_spark_application_must_be_a_file_and_colons_are_relative(example_repo: Path, edit_json: Any) -> None:
+    edit_json(f"{DF}/spark_config.json", _set(["tasks", 0, "spark_submit_conf", "application"], "handlers"))
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_objective(example_repo, *EU)
+    code = example_repo / "maxaiusecases/retail/demand_forecast"
+    (code / "a:b.py").write_text("print('colon')\n")
+    edit_json(f"{DF}/spark_config.json", _set(["tasks", 0, "spark_submit_conf", "application"], "a:b.py"))
+    config = load_objective(example_repo, *EU)
+    assert config.task("clean_sales").arguments["application"] == str(code.resolve() / "a:b.py")
+
+
+def test_overlay_task_named_twice_or_misspelt(example_repo: Path, edit_json: Any) -> None:
+    overlay = f"{DF}/stores_us/spark_config.json"
+    patch = {"name": "forecast_demand", "spark_submit_conf": {"driver_memory": "1g"}}
+    edit_json(overlay, {"tasks": [patch, patch]})
+    with pytest.raises(ConfigError, match=r"task 'forecast_demand' is named twice in this file \(also tasks\[0\]\)"):
+        load_objective(example_repo, "retail", "demand_forecast", "stores_us")
+    edit_json(overlay, {"tasks": [{**patch, "name": "forcast_demand"}]})
+    with pytest.raises(ConfigError) as caught:
+        load_objective(example_repo, "retail", "demand_forecast", "stores_us")
+    first = caught.value.problems[0]
+    assert first.file == overlay and format_json_path(first.path) == "tasks[0].name"
+    assert "did you mean 'forecast_demand'" in first.message
+
+
+def test_use_case_names_that_shadow_python_modules(tmp_path: Path) -> None:
+    from maxai.config.layout import ObjectiveRef
+
+    for name in ("json", "os", "airflow", "maxai"):
+        with pytest.raises(ConfigError, match="its handler package would shadow it"):
+            ObjectiveRef("retail", name, "obj")
+    with pytest.raises(ConfigError, match="use 1-63 ASCII letters"):
+        ObjectiveRef("retail", "demand_forecast", "magasins_é")
+
+
+def test_new_objective_of_an_existing_use_case_gets_its_own_files_only(example_repo: Path) -> None:
+    import subprocess
+    import sys
+
+    maxai = str(Path(sys.executable).with_name("maxai"))
+    siblings = {
+        path: path.read_text() for path in (example_repo / "maxaiconfigs/retail/demand_forecast").rglob("*.json")
+    }
+    result = subprocess.run(
+        [maxai, "new", "retail", "demand_forecast", "stores_fr", "--kubepod"],
+        cwd=example_repo, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {path: path.read_text() for path in siblings} == siblings  # nothing of the siblings changed
+    for sibling in ("stores_eu", "stores_us"):
+        assert [t.name for t in load_objective(example_repo, "retail", "demand_forecast", sibling).tasks] == [
+            "clean_sales", "daily_totals", "forecast_demand",
+        ]  # fmt: skip
+    new = load_objective(example_repo, "retail", "demand_forecast", "stores_fr")
+    assert [t.name for t in new.tasks] == ["clean_sales", "daily_totals", "forecast_demand", "demand_forecast_pod"]
+    assert new.task("forecast_demand").params.output == "out/retail/demand_forecast/stores_fr/forecast"
+    assert new.task("forecast_demand").params.args == {"window_days": 7, "horizon_days": 7}
+    assert new.task("demand_forecast_pod").params.function == "demand_forecast.handlers.pod_handler:run"

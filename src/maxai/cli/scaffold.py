@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
@@ -172,19 +173,61 @@ def _next_task_id(usecase_dir: Path) -> int:
     return highest + 1
 
 
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _existing_task_params(configs: Path, objective: str) -> dict[str, object]:
+    """py_config entries a new objective of an existing use case needs for the use case's tasks.
+
+    Each entry is taken from a sibling objective (its paths moved from the sibling's folder to the new
+    objective's, so two objectives never share an output); without one, the use case's own entry is used,
+    else the task gets an output of its own.
+    """
+    names = [
+        task["name"]
+        for file in (SPARK_CONFIG, KUBEPOD_CONFIG)
+        for task in _read_json(configs / file).get("tasks", [])
+        if isinstance(task, dict) and isinstance(task.get("name"), str)
+    ]
+    shared = _read_json(configs / PY_CONFIG)
+    siblings = (
+        sorted(folder for folder in configs.iterdir() if folder.is_dir() and (folder / PY_CONFIG).is_file())
+        if configs.is_dir()
+        else []
+    )
+    params: dict[str, object] = {}
+    for name in names:
+        sibling = next((folder for folder in siblings if name in _read_json(folder / PY_CONFIG)), None)
+        entry = _read_json(sibling / PY_CONFIG).get(name) if sibling is not None else None
+        if sibling is not None and isinstance(entry, dict):
+            params[name] = json.loads(json.dumps(entry).replace(f"/{sibling.name}/", f"/{objective}/"))
+        elif not (isinstance(shared.get(name), dict) and "output" in shared[name]):
+            params[name] = {"output": f"out/{configs.parent.name}/{configs.name}/{objective}/{name}"}
+    return params
+
+
 def _planned_files(root: Path, ref: ObjectiveRef, spark: bool, kubepod: bool) -> dict[Path, str]:
     domain, usecase, objective = ref.parts
     configs = root / CONFIGS_DIR / domain / usecase
     code = root / USECASES_DIR / domain
     files: dict[Path, str] = {}
     params: dict[str, object] = {"@dag": {"schedule": None, "description": f"{domain} / {usecase} / {objective}"}}
+    params.update(_existing_task_params(configs, objective))
+    new_usecase = not (configs / SPARK_CONFIG).exists() and not (configs / KUBEPOD_CONFIG).exists()
     if spark:
         files[configs / SPARK_CONFIG] = json.dumps(_spark_config(usecase), indent=2) + "\n"
         files[code / usecase / "handlers" / f"{usecase}_job.py"] = SPARK_DRIVER.format(task=f"{usecase}_job")
         params[f"{usecase}_job"] = {"output": f"out/{domain}/{usecase}/{objective}/{usecase}_job"}
     if kubepod:
         task_id = 2 if spark else _next_task_id(configs)
-        files[configs / KUBEPOD_CONFIG] = json.dumps(_kubepod_config(domain, usecase, task_id), indent=2) + "\n"
+        # Pods added to an existing use case belong to the new objective alone: its siblings keep their pipeline.
+        pods_folder = configs if new_usecase else configs / objective
+        files[pods_folder / KUBEPOD_CONFIG] = json.dumps(_kubepod_config(domain, usecase, task_id), indent=2) + "\n"
         files[code / usecase / "handlers" / "pod_handler.py"] = POD_HANDLER.format(task=f"{usecase}_pod")
         params[f"{usecase}_pod"] = {
             "function": f"{usecase}.handlers.pod_handler:run",

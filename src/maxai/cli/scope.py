@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from maxai.cli.output import UsageError
-from maxai.config.layout import CONFIG_FILES, CONFIGS_DIR, DAGS_DIR, ObjectiveRef, find_root, list_dirs
+from maxai.config.layout import CONFIG_FILES, CONFIGS_DIR, DAGS_DIR, ObjectiveRef, find_root, list_dirs, name_problem
 from maxai.errors import ConfigError
 
 
@@ -60,6 +60,10 @@ def objectives_for_paths(root: Path, paths: list[str], all_refs: list[ObjectiveR
                 continue
             raise UsageError(f"{raw}: not under {CONFIGS_DIR}/ or {DAGS_DIR}/")
         prefix = parts[1:4]
+        for name, kind in zip(prefix, ("domain", "use case", "objective"), strict=False):
+            problem = name_problem(kind, name)
+            if problem:
+                raise UsageError(f"{raw}: {problem}")
         matches = [ref for ref in all_refs if ref.parts[: len(prefix)] == tuple(prefix)]
         selected.extend(matches)
     return sorted(dict.fromkeys(selected))

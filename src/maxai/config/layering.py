@@ -71,6 +71,46 @@ def task_index_map(base: Any, overlay: Any) -> list[tuple[int | None, int | None
     return mapping
 
 
+def overlay_task_problems(base: Any, overlay: Any) -> list[tuple[JsonPath, str]]:
+    """An objective's ``tasks`` entries that cannot mean what they say, as (path in the overlay, message).
+
+    A name given twice would silently keep one entry; a name the use case lacks, given without a
+    ``task_id``, is almost always a misspelt patch of an existing task rather than a new task.
+    """
+    base_tasks = base.get("tasks") if isinstance(base, dict) else None
+    overlay_tasks = overlay.get("tasks") if isinstance(overlay, dict) else None
+    if not isinstance(overlay_tasks, list):
+        return []
+    base_names = [_task_name(task) for task in base_tasks] if isinstance(base_tasks, list) else []
+    known = [name for name in base_names if isinstance(name, str)]
+    problems: list[tuple[JsonPath, str]] = []
+    first_place: dict[str, int] = {}
+    for index, task in enumerate(overlay_tasks):
+        name = _task_name(task)
+        if not isinstance(name, str):
+            continue
+        if name in first_place:
+            problems.append(
+                (
+                    ("tasks", index, "name"),
+                    f"task {name!r} is named twice in this file (also tasks[{first_place[name]}])",
+                )
+            )
+            continue
+        first_place[name] = index
+        if name not in known and isinstance(task, dict) and "task_id" not in task:
+            from maxai.config.diagnostics import did_you_mean
+
+            hint = did_you_mean(name, known)
+            problems.append(
+                (
+                    ("tasks", index, "name"),
+                    f"no task named {name!r} in the use case's file{hint}; a new task needs its own task_id",
+                )
+            )
+    return problems
+
+
 def merge_config(base: Any, overlay: Any) -> Any:
     """Merge an objective's file over its use case's file (see module docstring)."""
     if not (isinstance(base, dict) and isinstance(overlay, dict)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,15 +34,9 @@ class ObjectiveRef:
     def __post_init__(self) -> None:
         problems = []
         for kind, value in (("domain", self.domain), ("use case", self.usecase), ("objective", self.objective)):
-            if not isinstance(value, str) or not _NAME.match(value):
-                problems.append(
-                    Problem(
-                        f"{CONFIGS_DIR}/",
-                        (),
-                        f"{kind} name {value!r} is not allowed: use 1-63 letters, digits, '_' or '-', "
-                        "starting with a letter or digit",
-                    )
-                )
+            message = name_problem(kind, value)
+            if message:
+                problems.append(Problem(f"{CONFIGS_DIR}/", (), message))
         if problems:
             raise ConfigError(problems)
 
@@ -57,8 +52,28 @@ class ObjectiveRef:
         return "/".join(self.parts)
 
 
-def is_valid_name(value: str) -> bool:
-    return bool(_NAME.match(value))
+# A use case's folder under maxaiusecases/<domain>/ is a top-level Python package of the domain's image
+# (handlers are imported as "<usecase>.handlers..."): it must not shadow what the task process imports.
+_RESERVED_PACKAGES = frozenset({"maxai", "airflow", "pyspark", "py4j", "kubernetes", "pydantic", "jsonschema", "yaml"})
+
+
+def name_problem(kind: str, value: object) -> str | None:
+    """Why ``value`` cannot name a domain, use case or objective (one message for every command), or None."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        return (
+            f"{kind} name {value!r} is not allowed: use 1-63 ASCII letters, digits, '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if kind == "use case" and (value in sys.stdlib_module_names or value in _RESERVED_PACKAGES):
+        return (
+            f"use case name {value!r} is the name of a Python module ({value!r} is imported by handlers or maxai); "
+            f"its handler package would shadow it: choose another name, e.g. '{value}_jobs'"
+        )
+    return None
+
+
+def is_valid_name(value: str, kind: str = "objective") -> bool:
+    return name_problem(kind, value) is None
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -125,6 +140,6 @@ def discover_objectives(root: Path) -> list[ObjectiveRef]:
     for domain in list_dirs(configs):
         for usecase in list_dirs(configs / domain):
             for objective in list_dirs(configs / domain / usecase):
-                if is_valid_name(domain) and is_valid_name(usecase) and is_valid_name(objective):
+                if is_valid_name(domain, "domain") and is_valid_name(usecase, "use case") and is_valid_name(objective):
                     refs.append(ObjectiveRef(domain, usecase, objective))
     return refs

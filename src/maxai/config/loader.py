@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,10 +14,11 @@ from pydantic import BaseModel, ValidationError
 from maxai.config import cache
 from maxai.config.diagnostics import did_you_mean, problems_from_validation
 from maxai.config.graph import order_tasks
+from maxai.config.handlers import handler_problem, runs_maxai_runtime
 from maxai.config.jsonfile import locate, read_config_file
 from maxai.config.k8s_rules import pod_problems
 from maxai.config.k8s_schema import check_k8s_object
-from maxai.config.layering import Layer, merge_config, trace_source
+from maxai.config.layering import Layer, merge_config, overlay_task_problems, trace_source
 from maxai.config.layout import (
     CONFIG_FILES,
     CONFIGS_DIR,
@@ -183,6 +185,9 @@ def _check_code_path(value: str, root: Path, code_dir: Path, stamps: dict[str, i
     return _check_code_path_uncached(value, root, code_dir, stamp)
 
 
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
 def _classify_path(value: str) -> tuple[str, str | None]:
     """("uri" | "local" | "bad", problem): what kind of path setting ``value`` is."""
     if "\x00" in value:
@@ -191,7 +196,7 @@ def _classify_path(value: str) -> tuple[str, str | None]:
         return "uri", None
     if "://" in value:
         return "bad", f"{value!r}: unsupported URI scheme; use one of {', '.join(URI_SCHEMES)}"
-    if value.startswith(("/", "\\")) or (len(value) > 1 and value[1] == ":"):
+    if value.startswith(("/", "\\")) or _WINDOWS_DRIVE.match(value):
         return "bad", None
     return "local", None
 
@@ -212,17 +217,27 @@ def _check_code_path_uncached(value: str, root: Path, code_dir: Path, folder_sta
             return f"{value!r} leads outside the repository"
         if not target.exists():
             return f"{value!r} not found (looked for {_display(root, target)})"
+        if target.is_dir():
+            return f"{value!r} is a folder ({_display(root, target)}); spark-submit takes a file here"
     except (OSError, ValueError) as error:  # NUL bytes, names longer than the filesystem allows, link loops
         return f"{value!r} is not a usable path ({error})"
     return None
 
 
 def _check_data_path(value: str) -> str | None:
+    if "{{" in value or "{%" in value:
+        return (
+            f"{value!r}: py_config paths are not templated (the folder would be named literally); "
+            "the run's partition (ds=<date>) is added to outputs by output_path()"
+        )
     kind, problem = _classify_path(value)
     if kind == "uri" or problem:
         return problem
-    if kind == "bad" or ".." in value.replace("\\", "/").split("/"):
+    parts = [part for part in value.replace("\\", "/").split("/") if part not in ("", ".")]
+    if kind == "bad" or ".." in parts:
         return f"{value!r} must be a relative path inside the data folder (no '..', not absolute) or a URI such as s3a://bucket/key"
+    if not parts:
+        return f"{value!r} is the data folder itself; name a folder inside it, such as 'out/<usecase>/<task>'"
     return None
 
 
@@ -381,6 +396,12 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     spark_layers = layers.get(SPARK_CONFIG, [])
     kubepod_layers = layers.get(KUBEPOD_CONFIG, [])
     py_layers = layers.get(PY_CONFIG, [])
+    for file_layers in (spark_layers, kubepod_layers):
+        if len(file_layers) == 2:
+            overlay = file_layers[1]
+            for path, message in overlay_task_problems(file_layers[0].data, overlay.data):
+                line, column = locate(overlay.text, path)
+                collector.problems.append(Problem(overlay.display, path, message, line, column))
     spark: SparkConfigFile | None = None
     kubepod: KubePodConfigFile | None = None
     if spark_layers:
@@ -409,6 +430,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     tasks = _resolve_tasks(
         collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, root, code_dir
     )
+    _check_handlers(collector, tasks, py_layers, kubepod_layers, str(root / USECASES_DIR / ref.domain), depends_on)
     collector.raise_if_any()
     files = tuple(layer.display for file_layers in layers.values() for layer in file_layers)
     return ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)
@@ -506,6 +528,37 @@ def _absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str,
                 for item in _path_items(argument, value)
             )
     return resolved
+
+
+def _check_handlers(
+    collector: _Collector,
+    tasks: tuple[ResolvedTask, ...],
+    py_layers: list[Layer],
+    kubepod_layers: list[Layer],
+    domain_dir: str,
+    depends_on: list[str],
+) -> None:
+    """Every handler a task will call exists; no ``function`` is written where nothing calls it."""
+    for task in tasks:
+        function = task.params.function
+        if task.kind == "spark":
+            if function is not None:
+                collector.add(
+                    py_layers,
+                    (task.name, "function"),
+                    f"{task.name!r} is a Spark task: it runs its application, and 'function' is never called",
+                )
+            continue
+        if function is not None:
+            problem = handler_problem(function, domain_dir, depends_on)
+            if problem:
+                collector.add(py_layers, (task.name, "function"), problem)
+        elif runs_maxai_runtime(task.arguments):
+            message = (
+                f"{task.name!r} runs `python -m maxai.runtime`, which calls the task's 'function' "
+                "('module.path:name'); give it one in py_config.json"
+            )
+            collector.add(py_layers or kubepod_layers, (task.name,) if py_layers else ("tasks",), message)
 
 
 def _resolve_tasks(

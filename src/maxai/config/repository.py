@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from maxai.config.layout import CONFIG_FILES, CONFIGS_DIR, DAGS_DIR, ObjectiveRef, is_valid_name, list_dirs
+from maxai.config.layout import (
+    CONFIG_FILES,
+    CONFIGS_DIR,
+    DAGS_DIR,
+    ObjectiveRef,
+    is_valid_name,
+    list_dirs,
+    name_problem,
+)
 from maxai.errors import Problem
 
 DAG_FILE = "dag.py"
@@ -24,12 +32,8 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
     configs = root / CONFIGS_DIR
     for domain in list_dirs(configs):
         domain_dir = configs / domain
-        if not is_valid_name(domain):
-            problems.append(
-                Problem(
-                    f"{CONFIGS_DIR}/{domain}/", (), "folder name is not a valid domain name (letters, digits, '_', '-')"
-                )
-            )
+        if not is_valid_name(domain, "domain"):
+            problems.append(Problem(f"{CONFIGS_DIR}/{domain}/", (), str(name_problem("domain", domain))))
             continue
         for name in _json_files(domain_dir):
             problems.append(
@@ -42,23 +46,15 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
         for usecase in list_dirs(domain_dir):
             usecase_dir = domain_dir / usecase
             where = f"{CONFIGS_DIR}/{domain}/{usecase}/"
-            if not is_valid_name(usecase):
-                problems.append(
-                    Problem(where, (), "folder name is not a valid use case name (letters, digits, '_', '-')")
-                )
+            if not is_valid_name(usecase, "use case"):
+                problems.append(Problem(where, (), str(name_problem("use case", usecase))))
                 continue
             objectives = list_dirs(usecase_dir)
             if not objectives:
                 problems.append(Problem(where, (), "use case has no objective folder, so no DAG is built from it"))
             for objective in objectives:
                 if not is_valid_name(objective):
-                    problems.append(
-                        Problem(
-                            f"{where}{objective}/",
-                            (),
-                            "folder name is not a valid objective name (letters, digits, '_', '-')",
-                        )
-                    )
+                    problems.append(Problem(f"{where}{objective}/", (), str(name_problem("objective", objective))))
                     continue
                 for child in list_dirs(usecase_dir / objective):
                     problems.append(
@@ -82,6 +78,10 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
     dags = root / DAGS_DIR
     for dag_file in sorted(dags.glob(f"*/*/*/{DAG_FILE}")):
         parts = dag_file.relative_to(dags).parts[:3]
+        if not all(
+            is_valid_name(name, kind) for name, kind in zip(parts, ("domain", "use case", "objective"), strict=True)
+        ):
+            continue  # the config folder of the same name is reported with the reason
         if tuple(parts) not in known:
             problems.append(
                 Problem(

@@ -1,0 +1,79 @@
+"""Handler references (``"function": "module.path:name"``) resolved without importing them.
+
+Pod tasks run ``python -m maxai.runtime``, which imports the task's ``function`` inside the domain's image,
+where ``maxaiusecases/<domain>/`` is the package root. A misspelt module or function used to be found only
+there, at run time. Here the module's file is found in the repository and read with ``ast`` (no user code
+runs at validation), and the function must be defined at its top level.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib.util
+import os
+
+RUNTIME_MODULE = "maxai.runtime"
+
+
+def handler_problem(function: str, domain_dir: str, depends_on: list[str] | None = None) -> str | None:
+    """Why ``function`` cannot be called in a task of this domain, or None."""
+    module, _, name = function.partition(":")
+    parts = module.split(".")
+    top = os.path.join(domain_dir, parts[0])
+    if os.path.isdir(top) or os.path.isfile(top + ".py"):
+        candidates = [os.path.join(domain_dir, *parts) + ".py", os.path.join(domain_dir, *parts, "__init__.py")]
+        if depends_on is not None:
+            depends_on.extend(candidates)
+        source = next((path for path in candidates if os.path.isfile(path)), None)
+        if source is None:
+            shown = os.path.join(os.path.basename(domain_dir), *parts) + ".py"
+            return f"handler module {module!r} not found (looked for {shown} in maxaiusecases/)"
+        return _function_problem(source, _stamp(source), module, name)
+    try:
+        spec = importlib.util.find_spec(parts[0])
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return (
+            f"handler module {module!r} is neither in maxaiusecases/{os.path.basename(domain_dir)}/ nor installed here"
+        )
+    return None
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_mtime_ns, status.st_size
+
+
+@functools.lru_cache(maxsize=1024)
+def _function_problem(path: str, stamp: tuple[int, int], module: str, name: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read(), filename=path)
+    except (OSError, SyntaxError, ValueError) as error:
+        return f"handler module {module!r} cannot be read: {error}"
+    defined = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Assign):
+            defined.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            defined.add(node.target.id)
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            defined.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    if name in defined:
+        return None
+    from maxai.config.diagnostics import did_you_mean
+
+    functions = sorted(n for n in defined if not n.startswith("_"))
+    return f"{module!r} defines no {name!r}{did_you_mean(name, functions)}"
+
+
+def runs_maxai_runtime(arguments: dict[str, object]) -> bool:
+    """True for a pod whose command is ``python -m maxai.runtime`` without its own ``--function``."""
+    command = [str(part) for part in [*(arguments.get("cmds") or []), *(arguments.get("arguments") or [])]]  # type: ignore[misc]
+    if "--function" in command or any(part.startswith("--function=") for part in command):
+        return False
+    return any(command[i : i + 2] == ["-m", RUNTIME_MODULE] for i in range(len(command) - 1))
