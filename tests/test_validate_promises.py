@@ -256,3 +256,59 @@ def test_new_objective_of_an_existing_use_case_gets_its_own_files_only(example_r
     assert new.task("forecast_demand").params.output == "out/retail/demand_forecast/stores_fr/forecast"
     assert new.task("forecast_demand").params.args == {"window_days": 7, "horizon_days": 7}
     assert new.task("demand_forecast_pod").params.function == "demand_forecast.handlers.pod_handler:run"
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("PASSWORD_MIN_LENGTH", False), ("TOKEN_TTL_SECONDS", False), ("api_key_header", False),
+        ("max_tokens", False), ("PGPASSWORD", True), ("DB_PASS", True), ("MYSQL_ROOT_PASSWORD", True),
+        ("clientSecret", True), ("CSRFTOKEN", True),
+    ],
+)  # fmt: skip
+def test_credential_detector_reads_setting_names_as_people_do(key: str, secret: bool) -> None:
+    from maxai.config.secrets import is_secret_key
+
+    assert is_secret_key(key) is secret
+
+
+def test_graph_format_follows_the_output_file(repo: Path, tmp_path: Path) -> None:
+    import json as jsonlib
+    import subprocess
+    import sys
+
+    maxai = str(Path(sys.executable).with_name("maxai"))
+
+    def graph(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [maxai, "graph", "retail", "demand_forecast", "stores_eu", *args]
+        return subprocess.run(command, cwd=repo, capture_output=True, text=True, check=False)
+
+    assert graph("-o", str(tmp_path / "g.svg")).returncode == 0
+    assert (tmp_path / "g.svg").read_text().lstrip().startswith("<svg")
+    assert graph("-o", str(tmp_path / "g.dot")).returncode == 0
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    clash = graph("--format", "mermaid", "-o", str(tmp_path / "g.svg"))
+    assert clash.returncode == 2 and "a .svg file holds svg" in clash.stderr
+    unknown = graph("-o", str(tmp_path / "g.txt"))
+    assert unknown.returncode == 2 and "cannot tell the format from '.txt'" in unknown.stderr
+    machine = graph("--json")
+    assert machine.returncode == 0
+    payload = jsonlib.loads(machine.stdout)
+    assert payload["format"] == "mermaid" and "clean_sales" in payload["graph"]
+
+
+def test_maxai_run_dates_outside_the_objective(repo: Path) -> None:
+    import subprocess
+    import sys
+
+    maxai = str(Path(sys.executable).with_name("maxai"))
+    for date, fragment in [
+        ("2026-02-30", "no such day"),
+        ("2025-06-01", "before the objective's start_date 2026-01-01"),
+        ("9999-12-31", "that day has not begun"),
+    ]:
+        result = subprocess.run(
+            [maxai, "run", "retail", "demand_forecast", "stores_eu", "--date", date],
+            cwd=repo, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2 and fragment in result.stderr, result.stderr

@@ -29,7 +29,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "requests); svg is drawn by maxai itself; png needs Graphviz's `dot` on PATH.",
     )
     add_objective_arguments(parser)
-    parser.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="default: from the extension of -o FILE (.mmd .dot .gv .svg .png), else mermaid",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     parser.set_defaults(handler=run)
 
@@ -132,9 +137,42 @@ def png(config: ObjectiveConfig) -> bytes:
     return result.stdout
 
 
+FORMATS = ("mermaid", "dot", "svg", "png")
+FORMAT_OF_EXTENSION = {
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".svg": "svg",
+    ".png": "png",
+}
+
+
+def chosen_format(requested: str | None, output: str | None) -> str:
+    """The format asked for, checked against the output file's extension (which decides when none is asked)."""
+    if output is None:
+        return requested or "mermaid"
+    extension = Path(output).suffix.lower()
+    implied = FORMAT_OF_EXTENSION.get(extension)
+    if requested is None:
+        if implied is None:
+            known = ", ".join(sorted(FORMAT_OF_EXTENSION))
+            raise UsageError(
+                f"-o {output}: cannot tell the format from {extension or 'no extension'!r}; "
+                f"use one of {known} or give --format"
+            )
+        return implied
+    if implied is not None and implied != requested:
+        raise UsageError(f"-o {output}: a {extension} file holds {implied}, but --format {requested} was asked for")
+    return requested
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     root = resolve_root(args.root)
     ref = objective_ref(root, args.domain, args.usecase, args.objective)
+    args.format = chosen_format(args.format, args.output)
+    if args.json and not args.output and args.format == "png":
+        raise UsageError("--format png is binary: give -o FILE with --json")
     config = load_objective(root, *ref.parts)
     if args.format == "png":
         if not args.output and sys.stdout.isatty():
@@ -155,6 +193,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.line(f"wrote {target}")
         else:
             out.json({"ok": True, "file": str(target), "format": args.format})
+    elif args.json:
+        out.json({"ok": True, "dag_id": ref.dag_id, "format": args.format, "graph": data.decode()})
     elif args.format == "png":
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

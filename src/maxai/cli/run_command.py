@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 from pathlib import Path
 
 from maxai.cli.arguments import add_command, add_objective_arguments
@@ -39,10 +40,27 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _logical_date(text: str | None) -> dt.date:
     if text is None:
         return dt.datetime.now(dt.UTC).date()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise UsageError(f"--date {text!r}: expected YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--date {text!r}: expected YYYY-MM-DD") from None
+    except ValueError as error:
+        raise UsageError(f"--date {text}: no such day ({error})") from None
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _check_date_in_range(
+    day: dt.date, start: dt.date | dt.datetime, end: dt.date | dt.datetime | None, given: bool
+) -> None:
+    if day < _day(start):
+        raise UsageError(f"--date {day}: before the objective's start_date {_day(start)} (@dag in py_config.json)")
+    if end is not None and day > _day(end):
+        raise UsageError(f"--date {day}: after the objective's end_date {_day(end)} (@dag in py_config.json)")
+    if given and day > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise UsageError(f"--date {day}: that day has not begun; a run processes a day whose data exists")
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
@@ -52,6 +70,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from maxai.config.loader import load_objective
 
     config = load_objective(root, *ref.parts)  # config problems are reported before Airflow starts
+    _check_date_in_range(logical_date, config.dag.start_date, config.dag.end_date, args.date is not None)
     pod_tasks = [task.name for task in config.tasks if task.kind == "kubepod"]
     if not args.json:
         out.line(out.paint(f"running {ref.dag_id} for {logical_date}", "bold"))

@@ -18,7 +18,8 @@ def resolve_root(option: str | None) -> Path:
             return root
         return find_root(Path.cwd())
     except ConfigError as error:
-        raise UsageError(str(error.problems[0].message)) from None
+        message = error.problems[0].message.replace("pass root= explicitly", "give --root DIR")
+        raise UsageError(message) from None
 
 
 def objective_ref(root: Path, domain: str, usecase: str, objective: str) -> ObjectiveRef:

@@ -10,14 +10,19 @@ from maxai.errors import JsonPath
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _SECRET_WORDS = frozenset(
-    {"password", "passwd", "pwd", "passphrase", "token", "secret", "credential", "credentials", "apikey"}
+    {"password", "passwd", "pwd", "pass", "passphrase", "token", "secret", "credential", "credentials", "apikey"}
 )
+# Run-together names: PGPASSWORD, MYSQLPWD, CSRFTOKEN.
+_SECRET_ENDINGS = ("password", "passwd", "passphrase", "secret", "token", "apikey")
 _SECRET_PAIRS = frozenset(
     {("api", "key"), ("access", "key"), ("secret", "key"), ("private", "key"), ("auth", "key"), ("client", "secret")}
 )
 # A key ending in one of these names a secret (a reference), it does not hold one.
 _REFERENCE_SUFFIXES = frozenset(
     {"name", "names", "ref", "file", "path", "provider", "type", "secrets", "env", "id", "enabled", "mount"}
+    # ... or a setting about secrets, not a secret: PASSWORD_MIN_LENGTH, TOKEN_TTL_SECONDS, api_key_header
+    | {"length", "len", "min", "max", "ttl", "seconds", "secs", "minutes", "hours", "days", "timeout", "expiry"}
+    | {"header", "policy", "count", "size", "version", "url", "endpoint", "scope", "scopes", "format", "prefix"}
 )
 _SECRET_VALUES = (
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key id"),
@@ -44,7 +49,7 @@ def is_secret_key(key: str) -> bool:
     words = key_words(key)
     if not words or words[-1] in _REFERENCE_SUFFIXES:
         return False
-    if any(word in _SECRET_WORDS for word in words):
+    if any(word in _SECRET_WORDS or word.endswith(_SECRET_ENDINGS) for word in words):
         return True
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
