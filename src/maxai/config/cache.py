@@ -131,15 +131,29 @@ def _code_fingerprint() -> str:
     """Changes whenever the installed maxai changes (version, or any of its modules), or a dependency's version."""
     from maxai import __version__
 
-    package = Path(__file__).resolve().parents[1]
     parts = [__version__, str(_FORMAT)]
     parts.extend(f"{name}={dependency_version(name, module, attribute)}" for name, module, attribute in DEPENDENCIES)
-    for module in sorted(package.rglob("*.py")):
+    parts.extend(_module_states(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _module_states(folder: str) -> list[str]:
+    """``name:mtime:size`` of every module of the package (os.scandir: this runs in every parsing process)."""
+    states: list[str] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return states
+    for entry in entries:
         try:
-            parts.append(f"{module.name}:{module.stat().st_mtime_ns}:{module.stat().st_size}")
+            if entry.name.endswith(".py") and entry.is_file():
+                info = entry.stat()
+                states.append(f"{entry.name}:{info.st_mtime_ns}:{info.st_size}")
+            elif entry.is_dir() and entry.name != "__pycache__" and not entry.name.startswith("."):
+                states.extend(_module_states(entry.path))
         except OSError:
             continue
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return states
 
 
 def _entry_path(root: Path, ref: ObjectiveRef) -> Path:
