@@ -15,8 +15,8 @@ every file once, then exit), each run with a fresh ``AIRFLOW_HOME`` and SQLite m
 db migrate`` first, not timed). Rounds are interleaved (hand, maxai cold, maxai warm, dag-factory,
 hand, ...) so the drift of a shared machine hits every form alike; medians are reported. "maxai
 cold" starts with an empty ``MAXAI_CACHE_DIR``; "maxai warm" is the next pass over the cache that
-the cold pass filled. For each run it reports the wall time of the pass, the DAGs and import errors
-the metadata DB holds afterwards, and the peak RSS of the dag-processor's process tree (the manager
+the cold pass filled. For each run it reports the wall time of the pass, the CPU seconds of the processor and every parser it
+forked, the DAGs and import errors the metadata DB holds afterwards, and the peak RSS of the dag-processor's process tree (the manager
 and its forked parsers, summed, sampled every 20 ms).
 
 Everything imported is bytecode-compiled first (``PYTHONDONTWRITEBYTECODE`` is set on these
@@ -395,9 +395,7 @@ def measure_forms(
             if form == "maxai (cold)":
                 cache = Path(tempfile.mkdtemp(prefix="maxai-bench-cache-"))
             use = cache if form.startswith("maxai") else None
-            log = (
-                logs / f"{folder.parent.name}-{form.replace(' ', '_').strip('()')}-{round_number}.log" if logs else None
-            )
+            log = logs / f"{label}-{form.replace(' (', '-').strip(')')}-{round_number + 1}.log" if logs else None
             run = run_pass(folder, extra_path, use, log)
             print(
                 f"  {label} round {round_number + 1}: {form:<13} {run['seconds']:7.2f} s ({run['cpu_seconds']:.1f} s CPU)  "
@@ -549,8 +547,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="100,1000", help="numbers of objectives (default: 100,1000)")
     parser.add_argument(
         "--repeat",
-        type=int,
-        default=3,
+        default="3",
         help="interleaved rounds per size (median); one number for all sizes or one per size (3,1)",
     )
     parser.add_argument("--skip-dag-factory", action="store_true")
