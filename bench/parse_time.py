@@ -1,35 +1,67 @@
-"""Parse-time benchmark: maxai vs hand-written Python DAGs vs dag-factory 1.1.0.
+"""Parse-time benchmark under Airflow's own dag-processor: maxai vs hand-written DAGs vs dag-factory.
 
-    python bench/parse_time.py [--sizes 50,200,1000] [--repeat 3] [--skip-dag-factory]
+    python bench/parse_time.py [--sizes 100,1000] [--repeat 3] [--skip-dag-factory] [--keep DIR] [--json FILE]
 
-Generates N objectives (5 Spark tasks each; every third use case adds a KubernetesPod
-task) in three equivalent forms, loads each form with Airflow's DagBag in a fresh process
-(repeated; medians reported), checks the three forms give the same DAG structure, and
-prints parse time, per-DAG time, peak memory and the ratios. Also measures what
-``import maxai`` adds to ``import airflow`` and the throughput of validation (no Airflow).
+For each size N it generates N objectives (5 Spark tasks each; every third use case adds a
+KubernetesPod task) in three equivalent forms:
 
-dag-factory is installed into a private folder of this benchmark (``--no-deps --target``)
-and put on the path of its own measuring processes only: it is never a dependency of maxai.
+- ``hand``: hand-written Python DAG files, one per objective, plain operator calls;
+- ``maxai``: a whole maxai marketplace (``maxaiconfigs/``, ``maxaidags/``, ``maxaiusecases/``), the
+  ``dag.py`` files exactly as ``maxai new`` writes them;
+- ``dag-factory``: one YAML file and one loader file per objective (dag-factory 1.1.0).
+
+and times what a scheduler pays for one full parse of each: ``airflow dag-processor -n 1`` (parse
+every file once, then exit), each run with a fresh ``AIRFLOW_HOME`` and SQLite metadata DB (``airflow
+db migrate`` first, not timed). Rounds are interleaved (hand, maxai cold, maxai warm, dag-factory,
+hand, ...) so the drift of a shared machine hits every form alike; medians are reported. "maxai
+cold" starts with an empty ``MAXAI_CACHE_DIR``; "maxai warm" is the next pass over the cache that
+the cold pass filled. For each run it reports the wall time of the pass, the CPU seconds of the processor and every parser it
+forked, the DAGs and import errors the metadata DB holds afterwards, and the peak RSS of the dag-processor's process tree (the manager
+and its forked parsers, summed, sampled every 20 ms).
+
+Everything imported is bytecode-compiled first (``PYTHONDONTWRITEBYTECODE`` is set on these
+machines): the generated files, maxai's own source and the private dag-factory install.
+
+A secondary line loads each form in one process with ``DagBag`` (the proxy this benchmark used to
+report) and checks that the three forms give the same DAG structure.
+
+dag-factory is installed into ``bench/.cache/`` (``--no-deps --target``) and put on the path of its
+own runs only: it is never a dependency of maxai.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 DAG_FACTORY = "dag-factory==1.1.0"
 OBJECTIVES_PER_USECASE = 10
 SPARK_TASKS = 5
+
+
+def dag_file_text(domain: str, usecase: str, objective: str) -> str:
+    """The dag.py that ``maxai new`` writes."""
+    from maxai.config.dagfile import dag_file_text as scaffold_text
+
+    return scaffold_text(domain, usecase, objective)
+
 
 # --------------------------------------------------------------------------- generation
 
@@ -113,9 +145,7 @@ def generate_maxai(root: Path, count: int) -> list[tuple[str, str, str]]:
         (usecase_dir / objective / "py_config.json").write_text(json.dumps(_py_config(index, with_pod), indent=2))
         dag_dir = root / "maxaidags" / domain / usecase / objective
         dag_dir.mkdir(parents=True)
-        (dag_dir / "dag.py").write_text(
-            f'# airflow DAG\nfrom maxai import build_dag\n\ndag = build_dag("{domain}", "{usecase}", "{objective}")\n'
-        )
+        (dag_dir / "dag.py").write_text(dag_file_text(domain, usecase, objective))
         refs.append((domain, usecase, objective))
     return refs
 
@@ -255,26 +285,7 @@ def generate_dag_factory(folder: Path, objectives: list[dict[str, Any]]) -> None
         )
 
 
-# --------------------------------------------------------------------------- measurement
-
-MEASURE = r"""
-import json, resource, sys, time
-import airflow  # noqa: F401
-from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator  # noqa: F401
-from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator  # noqa: F401
-from airflow.dag_processing.dagbag import DagBag
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
-bag = DagBag(dag_folder=sys.argv[1], safe_mode=False)
-elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-structure = {
-    dag_id: sorted((t.task_id, type(t).__name__, sorted(t.upstream_task_ids)) for t in dag.tasks)
-    for dag_id, dag in bag.dags.items()
-}
-print(json.dumps({"seconds": elapsed, "dags": len(bag.dags), "errors": {k: str(v)[-300:] for k, v in bag.import_errors.items()},
-                  "peak_mb": peak / 1024, "baseline_mb": before / 1024, "structure": structure}))
-"""
+# --------------------------------------------------------------------------- the dag-processor
 
 
 def _environment(home: Path, folder: Path, extra_path: str | None = None, cache: Path | None = None) -> dict[str, str]:
@@ -283,66 +294,172 @@ def _environment(home: Path, folder: Path, extra_path: str | None = None, cache:
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(folder),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "0",
         "AIRFLOW__DAG_FACTORY__ENABLE_TELEMETRY": "False",
         "DO_NOT_TRACK": "1",
         "SCARF_NO_ANALYTICS": "true",
         "MAXAI_DATA_DIR": "/data",
+        "MAXAI_CACHE": "1",
     }
-    env.pop("MAXAI_ROOT", None)
-    if cache is not None:
-        env["MAXAI_CACHE_DIR"] = str(cache)
+    for name in ("MAXAI_ROOT", "MAXAI_CACHE_DIR", "PYTHONPATH"):
+        env.pop(name, None)
+    env["MAXAI_CACHE_DIR"] = str(cache) if cache is not None else str(home / "maxai-cache")
     if extra_path:
-        env["PYTHONPATH"] = extra_path + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["PYTHONPATH"] = extra_path
     return env
 
 
-def _run_once(folder: Path, home: Path, extra_path: str | None, cache_dir: Path | None) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(folder)],
-        env=_environment(home, folder, extra_path, cache_dir),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"measuring {folder} failed:\n{result.stderr[-3000:]}")
-    run: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    if run["errors"]:
-        first = next(iter(run["errors"].items()))
-        raise RuntimeError(f"{len(run['errors'])} import errors in {folder}, e.g. {first}")
-    return run
+class TreeMemory:
+    """Peak of the summed RSS of a process and all its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                return
+            total = 0
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    continue
+            if total > self.peak:
+                self.peak, self.peak_processes = total, len(processes)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
-def measure_forms(forms: dict[str, tuple[Path, str | None, str | None]], home: Path, repeat: int) -> dict[str, Any]:
-    """Median over ``repeat`` rounds; each round runs every form once, in a fresh process each.
+def _read_metadata(home: Path) -> tuple[int, list[tuple[str, str]]]:
+    with sqlite3.connect(home / "airflow.db") as db:
+        dags = db.execute("SELECT count(*) FROM serialized_dag").fetchone()[0]
+        errors = db.execute("SELECT filename, stacktrace FROM import_error").fetchall()
+    return int(dags), [(str(name), str(trace)) for name, trace in errors]
 
-    Interleaving the forms spreads the machine's drift over all of them. A form's cache mode:
-    "cold" (a new, empty maxai cache every run), "warm" (a cache primed by one unmeasured run), or None.
+
+def run_pass(folder: Path, extra_path: str | None, cache: Path | None, log: Path | None = None) -> dict[str, Any]:
+    """One ``airflow dag-processor -n 1`` over ``folder`` with a fresh AIRFLOW_HOME and metadata DB."""
+    home = Path(tempfile.mkdtemp(prefix="maxai-bench-home-"))
+    try:
+        env = _environment(home, folder, extra_path, cache)
+        subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True, text=True)
+        with (log or home / "dag-processor.log").open("w") as output:
+            start = time.perf_counter()
+            process = subprocess.Popen(
+                [str(BIN / "airflow"), "dag-processor", "-n", "1"], env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+            memory = TreeMemory(process.pid)
+            _, status, usage = os.wait4(process.pid, 0)
+            seconds = time.perf_counter() - start
+            peak = memory.stop()
+            process.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            raise RuntimeError(f"airflow dag-processor -n 1 over {folder} exited {code}")
+        dags, errors = _read_metadata(home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return {
+        "seconds": seconds,
+        "peak_mb": peak / 2**20,
+        "largest_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the manager and every parser it forked and reaped
+        "dags": dags,
+        "import_errors": len(errors),
+        "first_error": errors[0] if errors else None,
+    }
+
+
+def measure_forms(
+    label: str, forms: dict[str, tuple[Path, str | None]], repeat: int, logs: Path | None
+) -> dict[str, Any]:
+    """Median over ``repeat`` interleaved rounds: hand, maxai cold, maxai warm, dag-factory, hand, ...
+
+    "maxai (cold)" starts from an empty cache; "maxai (warm)" runs right after it over the cache it filled.
     """
-    warm_dir = Path(tempfile.mkdtemp(prefix="maxai-bench-cache-"))
-    for folder, extra_path, cache in forms.values():
-        if cache == "warm":
-            _run_once(folder, home, extra_path, warm_dir)
-    runs: dict[str, list[dict[str, Any]]] = {form: [] for form in forms}
-    for _ in range(repeat):
-        for form, (folder, extra_path, cache) in forms.items():
-            cache_dir = warm_dir if cache == "warm" else Path(tempfile.mkdtemp(prefix="maxai-bench-cache-"))
-            runs[form].append(_run_once(folder, home, extra_path, cache_dir))
-            if cache_dir != warm_dir:
-                shutil.rmtree(cache_dir, ignore_errors=True)
-    shutil.rmtree(warm_dir, ignore_errors=True)
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for round_number in range(repeat):
+        cache: Path | None = None
+        for form, (folder, extra_path) in forms.items():
+            if form == "maxai (cold)":
+                cache = Path(tempfile.mkdtemp(prefix="maxai-bench-cache-"))
+            use = cache if form.startswith("maxai") else None
+            log = logs / f"{label}-{form.replace(' (', '-').strip(')')}-{round_number + 1}.log" if logs else None
+            run = run_pass(folder, extra_path, use, log)
+            print(
+                f"  {label} round {round_number + 1}: {form:<13} {run['seconds']:7.2f} s ({run['cpu_seconds']:.1f} s CPU)  "
+                f"{run['dags']:>5} DAGs  {run['import_errors']} import errors  {run['peak_mb']:6.0f} MB tree "
+                f"({run['largest_mb']:.0f} MB largest process)",
+                flush=True,
+            )
+            if run["first_error"]:
+                print(f"    e.g. {run['first_error'][0]}: {run['first_error'][1].strip()[-400:]}", flush=True)
+            runs.setdefault(form, []).append(run)
+        if cache is not None:
+            shutil.rmtree(cache, ignore_errors=True)
     return {
         form: {
             "seconds": statistics.median(run["seconds"] for run in form_runs),
             "best_seconds": min(run["seconds"] for run in form_runs),
+            "all_seconds": [round(run["seconds"], 2) for run in form_runs],
             "peak_mb": statistics.median(run["peak_mb"] for run in form_runs),
-            "added_mb": statistics.median(run["peak_mb"] - run["baseline_mb"] for run in form_runs),
-            "dags": form_runs[0]["dags"],
-            "structure": form_runs[0]["structure"],
+            "largest_mb": statistics.median(run["largest_mb"] for run in form_runs),
+            "cpu_seconds": statistics.median(run["cpu_seconds"] for run in form_runs),
+            "dags": min(run["dags"] for run in form_runs),
+            "import_errors": max(run["import_errors"] for run in form_runs),
         }
         for form, form_runs in runs.items()
     }
+
+
+# --------------------------------------------------------------------------- in-process DagBag (secondary)
+
+DAGBAG = r"""
+import json, sys, time
+import airflow  # noqa: F401
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator  # noqa: F401
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator  # noqa: F401
+from airflow.dag_processing.dagbag import DagBag
+start = time.perf_counter()
+bag = DagBag(dag_folder=sys.argv[1], safe_mode=False)
+elapsed = time.perf_counter() - start
+structure = {
+    dag_id: sorted((t.task_id, type(t).__name__, sorted(t.upstream_task_ids)) for t in dag.tasks)
+    for dag_id, dag in bag.dags.items()
+}
+print(json.dumps({"seconds": elapsed, "dags": len(bag.dags), "errors": len(bag.import_errors), "structure": structure}))
+"""
+
+
+def dagbag_once(folder: Path, extra_path: str | None) -> dict[str, Any]:
+    home = Path(tempfile.mkdtemp(prefix="maxai-bench-home-"))
+    cache = Path(tempfile.mkdtemp(prefix="maxai-bench-cache-"))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", DAGBAG, str(folder)],
+            env=_environment(home, folder, extra_path, cache),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"DagBag over {folder} failed:\n{result.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 IMPORT_COST = r"""
@@ -350,7 +467,6 @@ import json, time
 start = time.perf_counter(); import airflow; after_airflow = time.perf_counter()
 import maxai; after_maxai = time.perf_counter()
 from maxai import build_dag; after_factory = time.perf_counter()
-import airflow.providers.apache.spark.operators.spark_submit, airflow.providers.cncf.kubernetes.operators.pod
 print(json.dumps({"airflow": after_airflow - start, "maxai": after_maxai - after_airflow, "factory": after_factory - after_maxai}))
 """
 
@@ -370,7 +486,7 @@ print(json.dumps({"objectives": len(refs), "seconds": elapsed, "with_imports": t
 """
 
 
-def _median_of(code: str, args: list[str], repeat: int, env: dict[str, str]) -> list[dict[str, Any]]:
+def _runs_of(code: str, args: list[str], repeat: int, env: dict[str, str]) -> list[dict[str, Any]]:
     results = []
     for _ in range(repeat):
         output = subprocess.run(
@@ -382,102 +498,167 @@ def _median_of(code: str, args: list[str], repeat: int, env: dict[str, str]) -> 
 
 def install_dag_factory(cache: Path) -> Path | None:
     site = cache / "dag-factory-1.1.0"
-    if (site / "dagfactory").is_dir():
-        return site
-    uv = shutil.which("uv")
-    command = (
-        [uv, "pip", "install", "--quiet", "--no-deps", "--target", str(site), "--python", sys.executable, DAG_FACTORY]
-        if uv
-        else [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), DAG_FACTORY]
-    )
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        print(f"dag-factory could not be installed ({result.stderr.strip()[-300:]}); skipping it", file=sys.stderr)
-        return None
+    if not (site / "dagfactory").is_dir():
+        uv = shutil.which("uv") or (str(BIN / "uv") if (BIN / "uv").exists() else None)
+        command = (
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(site),
+                "--python",
+                sys.executable,
+                DAG_FACTORY,
+            ]
+            if uv
+            else [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), DAG_FACTORY]
+        )
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            print(f"dag-factory could not be installed ({result.stderr.strip()[-300:]}); skipping it", file=sys.stderr)
+            return None
+    compileall.compile_dir(site, quiet=1)
     return site
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    names = (
+        "apache-airflow",
+        "apache-airflow-providers-apache-spark",
+        "apache-airflow-providers-cncf-kubernetes",
+        "pydantic",
+        "maxai",
+    )
+    return {name: version(name) for name in names} | {"python": sys.version.split()[0]}
 
 
 # --------------------------------------------------------------------------- report
 
+FORMS = ("hand-written", "maxai (cold)", "maxai (warm)", "dag-factory")
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="50,200,1000", help="numbers of objectives (default: 50,200,1000)")
-    parser.add_argument("--repeat", type=int, default=5, help="rounds of fresh processes per measurement (median)")
+    parser.add_argument("--sizes", default="100,1000", help="numbers of objectives (default: 100,1000)")
+    parser.add_argument(
+        "--repeat",
+        default="3",
+        help="interleaved rounds per size (median); one number for all sizes or one per size (3,1)",
+    )
     parser.add_argument("--skip-dag-factory", action="store_true")
-    parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it (default: a temporary folder)")
+    parser.add_argument("--skip-dagbag", action="store_true", help="skip the secondary in-process DagBag line")
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="generate into DIR/n<N>/{hand,maxai,dag-factory} and keep it, "
+        "with the dag-processor's output of every run in DIR/logs/",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
+    os.environ["MAXAI_CACHE"] = "0"  # resolving the objectives for the other forms must not fill a cache
     sizes = [int(size) for size in args.sizes.split(",")]
-    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="maxai-bench-"))
+    repeats = [int(value) for value in str(args.repeat).split(",")]
+    repeats += [repeats[-1]] * (len(sizes) - len(repeats))
+    work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="maxai-bench-"))
+    logs = work / "logs" if args.keep else None
+    if logs:
+        logs.mkdir(parents=True, exist_ok=True)
     cache = REPO / "bench" / ".cache"
     cache.mkdir(parents=True, exist_ok=True)
-    home = work / "airflow-home"
-    home.mkdir(parents=True, exist_ok=True)
     site = None if args.skip_dag_factory else install_dag_factory(cache)
+    compileall.compile_dir(REPO / "src", quiet=1)
+    versions = _versions()
 
     print(
-        f"maxai parse-time benchmark: sizes {sizes}, {args.repeat} interleaved rounds of fresh processes (median), {os.cpu_count()} cores"
+        f"maxai parse-time benchmark: airflow dag-processor -n 1, sizes {sizes}, rounds {repeats[: len(sizes)]} "
+        f"(interleaved, median), {os.cpu_count()} cores; "
+        + ", ".join(f"{name} {value}" for name, value in versions.items()),
+        flush=True,
     )
-    rows = []
-    figures: dict[str, Any] = {"sizes": {}}
+    figures: dict[str, Any] = {"versions": versions, "cores": os.cpu_count(), "sizes": {}}
     structures_match = True
-    for size in sizes:
+    for size, repeat in zip(sizes, repeats, strict=False):
         base = work / f"n{size}"
         if base.exists():
             shutil.rmtree(base)
         refs = generate_maxai(base / "maxai", size)
         objectives = _resolved_objectives(base / "maxai", refs)
         generate_hand_written(base / "hand", objectives)
-        forms: dict[str, tuple[Path, str | None, str | None]] = {
-            "maxai (cold)": (base / "maxai" / "maxaidags", None, "cold"),
-            "maxai (warm)": (base / "maxai" / "maxaidags", None, "warm"),
-            "hand-written": (base / "hand", None, None),
+        forms: dict[str, tuple[Path, str | None]] = {
+            "hand-written": (base / "hand", None),
+            "maxai (cold)": (base / "maxai" / "maxaidags", None),
+            "maxai (warm)": (base / "maxai" / "maxaidags", None),
         }
         if site is not None:
             generate_dag_factory(base / "dag-factory", objectives)
-            forms["dag-factory"] = (base / "dag-factory", str(site), None)
-        results = measure_forms(forms, home, args.repeat)
-        reference = results["hand-written"]["structure"]
-        for form, result in results.items():
-            same = result["structure"] == reference
-            structures_match &= same
-            rows.append((size, form, result, same))
-        figures["sizes"][size] = {
-            form: {k: v for k, v in result.items() if k != "structure"} for form, result in results.items()
-        }
+            forms["dag-factory"] = (base / "dag-factory", str(site))
+        for folder in {folder for folder, _ in forms.values()}:
+            compileall.compile_dir(folder, quiet=1)
+        results = measure_forms(f"n{size}", forms, repeat, logs)
+        if not args.skip_dagbag:
+            reference = None
+            for form, (folder, extra_path) in forms.items():
+                if form == "maxai (warm)":
+                    continue
+                bag = dagbag_once(folder, extra_path)
+                reference = reference if reference is not None else bag["structure"]
+                same = bag["structure"] == reference
+                structures_match &= same
+                results[form]["dagbag_seconds"] = bag["seconds"]
+                results[form]["same_structure"] = same
+        figures["sizes"][size] = results
 
     print()
-    print(f"{'N':>5}  {'form':<14} {'median s':>8} {'best s':>7} {'ms/DAG':>7} {'peak MB':>8} {'+MB':>6}  same DAGs")
-    for size, form, result, same in rows:
-        per_dag = 1000 * result["seconds"] / max(result["dags"], 1)
-        print(
-            f"{size:>5}  {form:<14} {result['seconds']:>8.2f} {result['best_seconds']:>7.2f} {per_dag:>7.2f} "
-            f"{result['peak_mb']:>8.0f} {result['added_mb']:>6.0f}  {'yes' if same else 'NO'}"
-        )
-    print()
+    print(
+        f"{'N':>5}  {'form':<13} {'s/pass':>7} {'best':>7} {'ratio':>6} {'CPU s':>7} {'ratio':>6} {'peak MB':>8} {'1 proc':>7} {'DAGs':>5} {'errors':>6}"
+        f"  {'DagBag s':>8}  same DAGs"
+    )
     for size in sizes:
         by_form = figures["sizes"][size]
         hand = by_form["hand-written"]["seconds"]
-        for variant in ("warm", "cold"):
-            maxai = by_form[f"maxai ({variant})"]["seconds"]
-            line = f"N={size} maxai ({variant}): maxai/hand-written = {maxai / hand:.2f}"
+        for form in FORMS:
+            if form not in by_form:
+                continue
+            result = by_form[form]
+            result["ratio"] = result["seconds"] / hand
+            result["cpu_ratio"] = result["cpu_seconds"] / by_form["hand-written"]["cpu_seconds"]
+            result["peak_ratio"] = result["peak_mb"] / by_form["hand-written"]["peak_mb"]
+            dagbag = f"{result['dagbag_seconds']:8.2f}" if "dagbag_seconds" in result else f"{'-':>8}"
+            same = {True: "yes", False: "NO"}.get(result.get("same_structure"), "-")  # type: ignore[call-overload]
+            print(
+                f"{size:>5}  {form:<13} {result['seconds']:7.2f} {result['best_seconds']:7.2f} {result['ratio']:6.2f} "
+                f"{result['cpu_seconds']:7.1f} {result['cpu_ratio']:6.2f} {result['peak_mb']:8.0f} {result['largest_mb']:7.0f} {result['dags']:>5} {result['import_errors']:>6}  {dagbag}  {same}"
+            )
+    print()
+    for size in sizes:
+        by_form = figures["sizes"][size]
+        for variant in ("cold", "warm"):
+            maxai = by_form[f"maxai ({variant})"]
+            line = (
+                f"N={size} maxai ({variant}): {maxai['ratio']:.2f}x hand-written (CPU {maxai['cpu_ratio']:.2f}x), "
+                f"peak RSS {maxai['peak_ratio']:.2f}x"
+            )
             if "dag-factory" in by_form:
-                factory = by_form["dag-factory"]["seconds"]
-                line += f", maxai/dag-factory = {maxai / factory:.2f} (dag-factory {factory / maxai:.1f}x slower)"
+                line += f"; dag-factory is {by_form['dag-factory']['seconds'] / maxai['seconds']:.1f}x slower"
             print(line)
 
-    imports = _median_of(IMPORT_COST, [], args.repeat + 2, _environment(home, work))
+    home = Path(tempfile.mkdtemp(prefix="maxai-bench-home-"))
+    imports = _runs_of(IMPORT_COST, [], 7, _environment(home, work))
     airflow_ms = 1000 * statistics.median(entry["airflow"] for entry in imports)
     maxai_ms = 1000 * statistics.median(entry["maxai"] for entry in imports)
     factory_ms = 1000 * statistics.median(entry["factory"] for entry in imports)
     print(
         f"\nimport airflow: {airflow_ms:.0f} ms; import maxai on top: {maxai_ms:.1f} ms; "
-        f"maxai.factory (SparkSubmit and KubernetesPod operators) on top: {factory_ms:.0f} ms"
+        f"from maxai import build_dag on top: {factory_ms:.0f} ms"
     )
-
     largest = work / f"n{max(sizes)}" / "maxai"
-    validations = _median_of(VALIDATE, [str(largest)], args.repeat, _environment(home, work))
+    validations = _runs_of(VALIDATE, [str(largest)], 3, _environment(home, work))
+    shutil.rmtree(home, ignore_errors=True)
     seconds = statistics.median(entry["seconds"] for entry in validations)
     with_imports = statistics.median(entry["with_imports"] for entry in validations)
     count = validations[0]["objectives"]
@@ -486,7 +667,9 @@ def main() -> int:
         f"{count / with_imports:.0f}/s counting the process's imports "
         f"(Airflow imported: {validations[0]['airflow_imported']}, problems: {validations[0]['problems']})"
     )
-    print(f"\nsame DAG structure in every form: {'yes' if structures_match else 'NO'}")
+    if not args.skip_dagbag:
+        print(f"same DAG structure in every form (in-process DagBag): {'yes' if structures_match else 'NO'}")
+    errors = sum(by_form[form]["import_errors"] for by_form in figures["sizes"].values() for form in by_form)
     figures.update(
         {
             "import_ms": {"airflow": airflow_ms, "maxai": maxai_ms, "factory": factory_ms},
@@ -500,10 +683,10 @@ def main() -> int:
         }
     )
     if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2))
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if structures_match else 1
+    return 0 if structures_match and not errors else 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any
 from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
 from maxai.cli.scope import resolve_root
+from maxai.config.dagfile import dag_file_text
 from maxai.config.layout import (
     CONFIGS_DIR,
     DAGS_DIR,
@@ -113,12 +114,6 @@ def run(task: TaskContext, greeting: str = "hello") -> None:
     (out / "result.json").write_text(json.dumps({{"greeting": greeting, "objective": task.objective}}) + "\\n")
     task.mark_done()
 '''
-
-DAG_FILE = """# airflow DAG for {domain} / {usecase} / {objective}, built by maxai from {configs}/{domain}/{usecase}/{objective}/
-from maxai import build_dag
-
-dag = build_dag("{domain}", "{usecase}", "{objective}")
-"""
 
 PYPROJECT = """[build-system]
 requires = ["setuptools>=69"]
@@ -235,9 +230,7 @@ def _planned_files(root: Path, ref: ObjectiveRef, spark: bool, kubepod: bool) ->
             "args": {"greeting": "hello"},
         }
     files[configs / objective / PY_CONFIG] = json.dumps(params, indent=2) + "\n"
-    files[root / DAGS_DIR / domain / usecase / objective / "dag.py"] = DAG_FILE.format(
-        domain=domain, usecase=usecase, objective=objective, configs=CONFIGS_DIR
-    )
+    files[root / DAGS_DIR / domain / usecase / objective / "dag.py"] = dag_file_text(domain, usecase, objective)
     files[code / usecase / "__init__.py"] = ""
     files[code / usecase / "handlers" / "__init__.py"] = f'"""Handlers of the {usecase} use case."""\n'
     files[code / "pyproject.toml"] = PYPROJECT.format(domain=domain)

@@ -6,27 +6,39 @@ file and folder the result depends on, and is used only while all of them are un
 a changed maxai installation invalidates every entry. Only valid configurations are
 cached: a broken objective is re-checked on every parse, so its errors are always current.
 
+An entry's key (its ``fingerprint``) covers the installed maxai (its version and the state
+of each of its modules) and the versions of what resolution depends on: pydantic, Airflow
+and the Spark and Kubernetes providers (whose operator arguments the models mirror). An
+upgrade of any of them makes every entry stale, never served.
+
 Entries are JSON (never pickle) in ``$MAXAI_CACHE_DIR``, else ``$XDG_CACHE_HOME/maxai``,
 else ``~/.cache/maxai``, in a folder only the user can read. ``MAXAI_CACHE=0`` turns the
-cache off. Any problem with the cache (unwritable, corrupt, racing writers) falls back to
-a normal load.
+cache off. An entry is written to a temporary file in the same folder and renamed over the
+old one (``os.replace``), so readers, even other dag-processors sharing the folder, see the
+old entry or the new one, never a torn one. Any problem with the cache (unwritable,
+unreadable, corrupt) falls back to a normal load, which writes the entry again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import stat
+import sys
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from maxai.config.layout import ObjectiveRef
-from maxai.config.models import DagSettings, DefaultArgs, TaskParams
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
+
+if TYPE_CHECKING:
+    from maxai.config.models import DagSettings
 
 CACHE_ENV = "MAXAI_CACHE"
 CACHE_DIR_ENV = "MAXAI_CACHE_DIR"
@@ -78,19 +90,70 @@ def _digest(path: str, inode: int, size: int, modified: int, changed: int) -> st
     return digest
 
 
+# (distribution, module holding its version, attribute): what resolution depends on besides maxai.
+DEPENDENCIES = (
+    ("pydantic", "pydantic.version", "VERSION"),
+    ("apache-airflow", "airflow", "__version__"),
+    ("apache-airflow-providers-apache-spark", "airflow.providers.apache.spark", "__version__"),
+    ("apache-airflow-providers-cncf-kubernetes", "airflow.providers.cncf.kubernetes", "__version__"),
+)
+
+
+def dependency_version(distribution: str, module_name: str, attribute: str) -> str:
+    """The installed version of ``distribution``, read as cheaply as the process allows.
+
+    In a DAG-parsing process the modules are already imported and the attribute is free; an
+    Airflow provider's package is imported for it once Airflow is (its ``__init__`` is tiny);
+    otherwise (``maxai validate``, where Airflow is not imported and may not be installed) the
+    installed distribution's metadata answers.
+    """
+    module = sys.modules.get(module_name)
+    if module is None and module_name.startswith("airflow.") and "airflow" in sys.modules:
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:
+            module = None
+    value = getattr(module, attribute, None) if module is not None else None
+    if isinstance(value, str):
+        return value
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 @functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
-    """Changes whenever the installed maxai changes (version, or any of its modules)."""
+    """Changes whenever the installed maxai changes (version, or any of its modules), or a dependency's version."""
     from maxai import __version__
 
-    package = Path(__file__).resolve().parents[1]
     parts = [__version__, str(_FORMAT)]
-    for module in sorted(package.rglob("*.py")):
+    parts.extend(f"{name}={dependency_version(name, module, attribute)}" for name, module, attribute in DEPENDENCIES)
+    parts.extend(_module_states(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _module_states(folder: str) -> list[str]:
+    """``name:mtime:size`` of every module of the package (os.scandir: this runs in every parsing process)."""
+    states: list[str] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return states
+    for entry in entries:
         try:
-            parts.append(f"{module.name}:{module.stat().st_mtime_ns}:{module.stat().st_size}")
+            if entry.name.endswith(".py") and entry.is_file():
+                info = entry.stat()
+                states.append(f"{entry.name}:{info.st_mtime_ns}:{info.st_size}")
+            elif entry.is_dir() and entry.name != "__pycache__" and not entry.name.startswith("."):
+                states.extend(_module_states(entry.path))
         except OSError:
             continue
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return states
 
 
 def _entry_path(root: Path, ref: ObjectiveRef) -> Path:
@@ -98,7 +161,13 @@ def _entry_path(root: Path, ref: ObjectiveRef) -> Path:
     return cache_dir() / root_key / f"{ref.dag_id}.json"
 
 
-def lookup(root: Path, ref: ObjectiveRef) -> ObjectiveConfig | None:
+def lookup(root: Path, ref: ObjectiveRef, *, light: bool = False) -> ObjectiveConfig | None:
+    """The cached resolution of ``ref``, or None when there is none or anything it depends on changed.
+
+    ``light`` is for building a DAG in a parsing process: the DAG settings and task parameters come back
+    as plain read-only attribute namespaces instead of Pydantic models, so that the models (about 70 ms
+    to define) are never imported. Everything the factory reads is there under the same names.
+    """
     if not enabled():
         return None
     try:
@@ -109,8 +178,8 @@ def lookup(root: Path, ref: ObjectiveRef) -> ObjectiveConfig | None:
         for path, recorded in entry["depends_on"]:
             if stamp(path) != recorded:
                 return None
-        return _decode(root, ref, entry["config"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return _decode(root, ref, entry["config"], light)
+    except Exception:  # unreadable, corrupt, or from another format: rebuilt by a normal load
         return None
 
 
@@ -124,14 +193,20 @@ def store(config: ObjectiveConfig, depends_on: list[str]) -> None:
         "config": _encode(config),
     }
     target = _entry_path(config.root, config.ref)
+    text = json.dumps(entry, separators=(",", ":"))
+    temporary = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+        # Same folder, then an atomic rename: a reader sees the old entry or the new one, never a torn one.
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
         with os.fdopen(handle, "w", encoding="utf-8") as output:
-            json.dump(entry, output, separators=(",", ":"))
+            output.write(text)
         os.replace(temporary, target)
     except OSError:
-        return  # a read-only home or a full disk must not break DAG parsing
+        # a read-only home or a full disk must not break DAG parsing
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def _encode(config: ObjectiveConfig) -> dict[str, Any]:
@@ -154,22 +229,42 @@ def _encode(config: ObjectiveConfig) -> dict[str, Any]:
     }
 
 
-def _dag_settings(data: dict[str, Any]) -> DagSettings:
-    # The entry holds maxai's own dump of a validated model: rebuild it without validating again.
+class Settings(SimpleNamespace):
+    """A cached model's fields as attributes, without the model (see ``lookup(light=True)``)."""
+
+
+def _dates(data: dict[str, Any]) -> dict[str, Any]:
     values = dict(data)
     for key in ("start_date", "end_date"):
         if isinstance(values.get(key), str):
             text = values[key]
             values[key] = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    return values
+
+
+def _dag_settings(data: dict[str, Any], light: bool) -> DagSettings:
+    # The entry holds maxai's own dump of a validated model: rebuild it without validating again.
+    values = _dates(data)
+    if light:
+        values["default_args"] = Settings(**values["default_args"])
+        return Settings(**values)  # type: ignore[return-value]
+    from maxai.config.models import DagSettings, DefaultArgs
+
     values["default_args"] = DefaultArgs.model_construct(**values["default_args"])
     return DagSettings.model_construct(**values)
 
 
-def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any]) -> ObjectiveConfig:
+def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any], light: bool = False) -> ObjectiveConfig:
+    if light:
+        params_type: Any = Settings
+    else:
+        from maxai.config.models import TaskParams
+
+        params_type = TaskParams.model_construct
     return ObjectiveConfig(
         ref=ref,
         root=root,
-        dag=_dag_settings(data["dag"]),
+        dag=_dag_settings(data["dag"], light),
         files=tuple(data["files"]),
         tasks=tuple(
             ResolvedTask(
@@ -178,7 +273,7 @@ def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any]) -> ObjectiveCon
                 kind=task["kind"],
                 arguments=task["arguments"],
                 upstream=tuple(task["upstream"]),
-                params=TaskParams.model_construct(**task["params"]),
+                params=params_type(**task["params"]),
                 source=task["source"],
                 params_json=task["params_json"],
             )

@@ -7,10 +7,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from maxai.config.layout import USECASES_DIR, ObjectiveRef
-from maxai.config.models import DagSettings, TaskParams
+
+if TYPE_CHECKING:  # annotations only: a config served from the parse cache never builds the Pydantic models
+    from maxai.config.models import DagSettings, TaskParams
 
 TaskKind = Literal["spark", "kubepod"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from maxai.config.dagfile import DAG_FILE, check_dag_file
 from maxai.config.layout import (
     CONFIG_FILES,
     CONFIGS_DIR,
@@ -16,8 +17,6 @@ from maxai.config.layout import (
 )
 from maxai.errors import Problem
 
-DAG_FILE = "dag.py"
-
 
 def _json_files(folder: Path) -> list[str]:
     try:
@@ -27,7 +26,8 @@ def _json_files(folder: Path) -> list[str]:
 
 
 def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
-    """Badly named folders, use cases without objectives, configs nobody reads, dag.py files out of step."""
+    """Badly named folders, use cases without objectives, configs nobody reads, dag.py files out of step
+    (missing, orphaned, or drifted from the canonical form: see :mod:`maxai.config.dagfile`)."""
     problems: list[Problem] = []
     configs = root / CONFIGS_DIR
     for domain in list_dirs(configs):
@@ -74,6 +74,8 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
                     f"missing: objective {ref} has no DAG file (`maxai new {ref.domain} {ref.usecase} {ref.objective}` writes it)",
                 )
             )
+        else:
+            problems.extend(check_dag_file(root, ref))
     known = {ref.parts for ref in refs}
     dags = root / DAGS_DIR
     for dag_file in sorted(dags.glob(f"*/*/*/{DAG_FILE}")):
