@@ -107,7 +107,7 @@ def _kubepod_config() -> dict[str, Any]:
     }
 
 
-def _py_config(index: int, with_pod: bool) -> dict[str, Any]:
+def _py_config(index: int, usecase: str, with_pod: bool) -> dict[str, Any]:
     config: dict[str, Any] = {
         "@dag": {
             "schedule": f"{index % 60} {index % 24} * * *",
@@ -121,7 +121,7 @@ def _py_config(index: int, with_pod: bool) -> dict[str, Any]:
             "args": {"objective": index, "step": number},
         }
     if with_pod:
-        config["publish"] = {"function": "handlers.publish:run", "output": f"out/o{index}/publish"}
+        config["publish"] = {"function": f"{usecase}.handlers.publish:run", "output": f"out/o{index}/publish"}
     return config
 
 
@@ -141,8 +141,11 @@ def generate_maxai(root: Path, count: int) -> list[tuple[str, str, str]]:
             handlers.mkdir(parents=True)
             for number in range(1, SPARK_TASKS + 1):
                 (handlers / f"step_{number}.py").write_text("print('step')\n")
+            (handlers.parent / "__init__.py").write_text("")
+            (handlers / "__init__.py").write_text("")
+            (handlers / "publish.py").write_text("def run(task):\n    print('publish', task.run_date)\n")
         (usecase_dir / objective).mkdir()
-        (usecase_dir / objective / "py_config.json").write_text(json.dumps(_py_config(index, with_pod), indent=2))
+        (usecase_dir / objective / "py_config.json").write_text(json.dumps(_py_config(index, usecase, with_pod), indent=2))
         dag_dir = root / "maxaidags" / domain / usecase / objective
         dag_dir.mkdir(parents=True)
         (dag_dir / "dag.py").write_text(dag_file_text(domain, usecase, objective))
