@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from maxai.config.k8s_fields import K8S_OBJECT_FIELDS as K8S_OBJECT_FIELDS  # re-exported
 from maxai.config.schedule import (
     Partition,
     check_cron,
@@ -197,22 +198,7 @@ class SparkSubmitConf(OperatorArgs):
 
 # KubernetesPodOperator arguments whose JSON is a Kubernetes object (camelCase, as in a
 # pod manifest). They are checked against the Kubernetes OpenAPI schema and turned into
-# kubernetes.client models by the factory.
-K8S_OBJECT_FIELDS: dict[str, tuple[str, bool]] = {
-    "container_resources": ("io.k8s.api.core.v1.ResourceRequirements", False),
-    "affinity": ("io.k8s.api.core.v1.Affinity", False),
-    "security_context": ("io.k8s.api.core.v1.PodSecurityContext", False),
-    "container_security_context": ("io.k8s.api.core.v1.SecurityContext", False),
-    "dns_config": ("io.k8s.api.core.v1.PodDNSConfig", False),
-    "volumes": ("io.k8s.api.core.v1.Volume", True),
-    "volume_mounts": ("io.k8s.api.core.v1.VolumeMount", True),
-    "tolerations": ("io.k8s.api.core.v1.Toleration", True),
-    "env_from": ("io.k8s.api.core.v1.EnvFromSource", True),
-    "ports": ("io.k8s.api.core.v1.ContainerPort", True),
-    "image_pull_secrets": ("io.k8s.api.core.v1.LocalObjectReference", True),
-    "host_aliases": ("io.k8s.api.core.v1.HostAlias", True),
-    "init_containers": ("io.k8s.api.core.v1.Container", True),
-}
+# kubernetes.client models by the factory: maxai.config.k8s_fields.K8S_OBJECT_FIELDS.
 
 K8sObject = dict[str, JsonValue]
 

@@ -7,18 +7,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from maxai.config.layout import USECASES_DIR, find_root
-from maxai.config.loader import load_objective
-from maxai.config.models import DagSettings, OperatorArgs
+from maxai.config import cache
+from maxai.config.layout import USECASES_DIR, ObjectiveRef, find_root, real_path
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import Partition
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
 from maxai.runtime.context import DATE_PARAM, FORCE_PARAM
 
-BASE_OPERATOR_ARGUMENTS = tuple(OperatorArgs.model_fields)
-
 if TYPE_CHECKING:
     from airflow.sdk import DAG
+
+    from maxai.config.models import DagSettings
 
 
 def _utc(value: date | datetime) -> datetime:
@@ -104,9 +103,10 @@ def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: P
         from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 
         return KubernetesPodOperator(task_id=task.name, dag=dag, **arguments)
+    from maxai.config.models import OperatorArgs
     from maxai.factory.local_pods import LocalPodOperator, SkippedPodOperator
 
-    base = {key: arguments[key] for key in BASE_OPERATOR_ARGUMENTS if key in arguments}
+    base = {key: arguments[key] for key in OperatorArgs.model_fields if key in arguments}
     if pods == "skip":
         return SkippedPodOperator(task_id=task.name, dag=dag, reason=SKIPPED_POD_REASON, **base)
     return LocalPodOperator(
@@ -176,5 +176,10 @@ def build_dag(domain: str, usecase: str, objective: str, *, root: str | Path | N
     """
     if root is None:
         root = find_root(_caller_folder())
-    config = load_objective(Path(root), domain, usecase, objective)
+    # An unchanged objective comes from the parse cache without the loader and the Pydantic models.
+    config = cache.lookup(Path(real_path(root)), ObjectiveRef(domain, usecase, objective), light=True)
+    if config is None:
+        from maxai.config.loader import load_objective
+
+        config = load_objective(Path(root), domain, usecase, objective)
     return dag_from_config(config)

@@ -8,7 +8,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from maxai.config.models import K8S_OBJECT_FIELDS
+from maxai.config.k8s_fields import K8S_OBJECT_FIELDS
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.runtime.context import ENV_DATA_DIR, task_environment
 

@@ -15,6 +15,21 @@ spark-submit application, a Kubernetes pod or a local subprocess. Handlers never
 config files themselves.
 """
 
-from maxai.runtime.task import TaskContext, TaskContextError, current_task
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from maxai.runtime.task import TaskContext, TaskContextError, current_task
 
 __all__ = ["TaskContext", "TaskContextError", "current_task"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the factory needs only maxai.runtime.context (task environment variables),
+    # and a DAG built from the parse cache must not define the Pydantic models that runtime.task uses.
+    if name in __all__:
+        from maxai.runtime import task
+
+        return getattr(task, name)
+    raise AttributeError(f"module 'maxai.runtime' has no attribute {name!r}")
