@@ -131,13 +131,23 @@ class AirflowAPI:
         return {ti["task_id"]: ti["state"] for ti in self.task_instances(dag_id, run_id)}
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+        """One try's log as text: each structured entry's event, with its exceptions' types and messages."""
         content = self.request(
             "GET",
             f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
             params={"full_content": "true"},
-            headers={"Accept": "text/plain"},
-        )
-        return str(content)
+            headers={"Accept": "application/json"},
+        )["content"]
+        lines = []
+        for entry in content:
+            if not isinstance(entry, dict):
+                lines.append(str(entry))
+                continue
+            lines.append(f"{entry.get('level', '')} {entry.get('event', '')}".strip())
+            for error in entry.get("error_detail") or []:
+                if isinstance(error, dict):
+                    lines.append(f"  {error.get('exc_type')}: {error.get('exc_value')}")
+        return "\n".join(lines)
 
     def failure_report(self, dag_id: str, run_id: str, lines: int = 60) -> str:
         """Every task's state, with the end of the log of each one that did not succeed."""

@@ -179,7 +179,7 @@ class RealServices:
 
 
 @pytest.fixture(scope="session")
-def real_services(prerequisites: None) -> Iterator[RealServices]:
+def real_services(prerequisites: None, request: pytest.FixtureRequest) -> Iterator[RealServices]:
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="maxai-real-services-"))
     folder.chmod(0o755)  # PostgreSQL runs as its own user and must reach its folder
@@ -221,7 +221,7 @@ def real_services(prerequisites: None) -> Iterator[RealServices]:
         leftovers = kill_session_processes(session)
         if leftovers:
             print(f"killed {len(leftovers)} leftover processes of the tier: {leftovers}")
-        if failed or os.environ.get("MAXAI_KEEP_REAL_SERVICES"):
+        if failed or request.session.testsfailed or os.environ.get("MAXAI_KEEP_REAL_SERVICES"):
             print(f"real-services folder kept for inspection: {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)

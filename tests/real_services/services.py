@@ -344,7 +344,8 @@ def airflow_environment(
     passwords = home / "simple_auth_manager_passwords.json"
     passwords.parent.mkdir(parents=True, exist_ok=True)
     passwords.write_text(json.dumps({"admin": ADMIN_PASSWORD}) + "\n")
-    env = {key: value for key, value in base.items() if not key.startswith(("AIRFLOW", "MAXAI_", "SPARK_", "PYSPARK"))}
+    own = ("AIRFLOW", "MAXAI_", "SPARK_", "PYSPARK")  # the test process's own settings (tests/conftest.py) stay out
+    env = {key: value for key, value in base.items() if not key.startswith(own) or key == SESSION_VARIABLE}
     env.update(
         {
             "AIRFLOW_HOME": str(home),

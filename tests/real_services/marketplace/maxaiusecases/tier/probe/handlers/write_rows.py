@@ -23,12 +23,13 @@ def _hold(value: int) -> int:
 
 def main() -> None:
     task = current_task()
-    print(f"maxai-probe: {task.dag_id}.{task.task} run {task.run_id} processes {task.logical_date}", flush=True)
+    day = task.run_date
+    print(f"maxai-probe: {task.dag_id}.{task.task} run {task.run_id} processes {day}", flush=True)
     if task.skip_if_done():
         return
     spark = SparkSession.builder.appName(f"{task.dag_id}.{task.task}").getOrCreate()
     rows = int(task.args.get("rows", 10))
-    frame = spark.range(rows, numPartitions=2).withColumn("ds", F.lit(task.logical_date.isoformat()))
+    frame = spark.range(rows, numPartitions=2).withColumn("ds", F.lit(day.isoformat()))
     hold_dir = task.args.get("hold_dir")
     if hold_dir:
         marker = Path(hold_dir) / f"{task.run_id.replace(':', '_').replace('+', '_')}.held"
