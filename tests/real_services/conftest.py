@@ -1,0 +1,253 @@
+"""The real-services tier: PostgreSQL, a Spark standalone cluster and Airflow's scheduler, dag-processor,
+API server and triggerer, started here as subprocesses and driven through the REST API v2 only.
+
+Everything runs in one temp folder holding a copy of the example marketplace plus the small test-only
+objectives below (domain ``tier``, and one pod objective beside the finance example), so the tier may
+edit configs under a running scheduler without touching the repository.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .api import AirflowAPI
+from .services import (
+    ADMIN_PASSWORD,
+    SESSION_VARIABLE,
+    Airflow,
+    PostgreSQL,
+    ServiceError,
+    SparkCluster,
+    airflow_environment,
+    copy_marketplace,
+    free_port,
+    kill_session_processes,
+    postgres_bindir,
+    spark_class,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+TIER_FILES = Path(__file__).resolve().parent / "marketplace"
+TODAY = datetime.datetime.now(datetime.UTC).date()
+
+# Test-only objectives: each one Spark task writing rows to its own output folder.
+PROBE_SPARK = {
+    "conf": {"spark.ui.enabled": False, "spark.sql.shuffle.partitions": 2},
+    "tasks": [
+        {
+            "name": "write_rows",
+            "task_id": 1,
+            "spark_submit_conf": {
+                "application": "handlers/write_rows.py",
+                "driver_memory": "512m",
+                "executor_memory": "512m",
+            },
+        }
+    ],
+}
+PROBE_DEFAULTS = {"@dag": {"schedule": None, "default_args": {"retries": 1, "retry_delay": "5s"}}}
+
+
+def _probe(rows: int, dag: dict[str, Any] | None = None, **task: Any) -> dict[str, Any]:
+    return {"@dag": dag or {}, "write_rows": {"args": {"rows": rows}, **task}}
+
+
+def probe_output(objective: str) -> str:
+    return f"out/tier/probe/{objective}"
+
+
+PROBE_OBJECTIVES: dict[str, dict[str, Any]] = {
+    "quick": _probe(100, output=probe_output("quick")),
+    "catchup": _probe(
+        20,
+        # Airflow 3's cron schedules run at the trigger time (logical date = that time): since yesterday
+        # midnight, two runs are due, for yesterday and for today.
+        {"schedule": "@daily", "start_date": (TODAY - datetime.timedelta(days=1)).isoformat(), "catchup": True},
+        output=probe_output("catchup"),
+    ),
+    "backfill": _probe(30, {"schedule": "@daily", "start_date": "2026-01-01"}, output=probe_output("backfill")),
+    "cleared": _probe(50, output=probe_output("cleared"), force=True),
+    "broken": _probe(10, output=probe_output("broken")),
+}
+KILLED_ROWS = 1000
+POD_OBJECTIVE = ("finance", "fraud_scoring", "no_cluster")
+
+
+def _write_json(path: Path, content: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content, indent=2) + "\n")
+
+
+def _write_dag_file(root: Path, domain: str, usecase: str, objective: str) -> None:
+    path = root / "maxaidags" / domain / usecase / objective / "dag.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"# airflow DAG for {domain} / {usecase} / {objective} (real-services tier)\n"
+        "from maxai import build_dag\n\n"
+        f'dag = build_dag("{domain}", "{usecase}", "{objective}")\n'
+    )
+
+
+def build_marketplace(root: Path, holds: Path) -> Path:
+    copy_marketplace(REPO, root)
+    shutil.copytree(TIER_FILES / "maxaiusecases", root / "maxaiusecases", dirs_exist_ok=True)
+    configs = root / "maxaiconfigs" / "tier" / "probe"
+    _write_json(configs / "spark_config.json", PROBE_SPARK)
+    _write_json(configs / "py_config.json", PROBE_DEFAULTS)
+    objectives = {
+        **PROBE_OBJECTIVES,
+        "killed": _probe(
+            KILLED_ROWS,
+            {"default_args": {"retries": 2, "retry_delay": "3s"}},
+            output=probe_output("killed"),
+        ),
+    }
+    objectives["killed"]["write_rows"]["args"]["hold_dir"] = str(holds)
+    for objective, content in objectives.items():
+        _write_json(configs / objective / "py_config.json", content)
+        _write_dag_file(root, "tier", "probe", objective)
+    domain, usecase, objective = POD_OBJECTIVE
+    _write_json(
+        root / "maxaiconfigs" / domain / usecase / objective / "py_config.json",
+        {"@dag": {"schedule": None, "description": "pod tasks with no cluster", "default_args": {"retries": 0}}},
+    )
+    _write_dag_file(root, domain, usecase, objective)
+    return root
+
+
+# --- prerequisites -------------------------------------------------------------------------------------
+
+
+def _missing_prerequisites() -> list[str]:
+    missing = []
+    if shutil.which("java") is None:
+        missing.append("java (Spark needs a JVM: apt-get install openjdk-17-jre-headless)")
+    if postgres_bindir() is None:
+        missing.append("PostgreSQL server binaries (apt-get install postgresql)")
+    if spark_class() is None:
+        missing.append("pyspark's bin/spark-class (pip install pyspark)")
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        missing.append("runuser (to run PostgreSQL as a non-root user)")
+    return missing
+
+
+@pytest.fixture(scope="session")
+def prerequisites() -> None:
+    missing = _missing_prerequisites()
+    if missing:
+        message = "real-services tier needs: " + "; ".join(missing)
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message + " (CI must have them: see .ci/run)")
+        pytest.skip(message)
+
+
+# --- the services ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RealServices:
+    folder: Path
+    root: Path
+    data: Path
+    cache: Path
+    holds: Path
+    session: str
+    postgres: PostgreSQL
+    spark: SparkCluster
+    airflow: Airflow
+
+    def logs(self) -> str:
+        parts = [self.airflow.log_tails()]
+        for path in (self.postgres.log, *(service.log for service in self.spark.services)):
+            if path.exists():
+                parts.append(
+                    f"----- {path.name} -----\n" + "\n".join(path.read_text(errors="replace").splitlines()[-15:])
+                )
+        return "\n".join(parts)
+
+
+@pytest.fixture(scope="session")
+def real_services(prerequisites: None, request: pytest.FixtureRequest) -> Iterator[RealServices]:
+    started = time.monotonic()
+    folder = Path(tempfile.mkdtemp(prefix="maxai-real-services-"))
+    folder.chmod(0o755)  # PostgreSQL runs as its own user and must reach its folder
+    session = uuid.uuid4().hex
+    base_env = {**os.environ, SESSION_VARIABLE: session}
+    holds = folder / "holds"
+    root = build_marketplace(folder / "marketplace", holds)
+    cache = folder / "cache"
+    postgres = PostgreSQL(folder / "postgresql", base_env)
+    spark = SparkCluster(folder / "spark", {**base_env, "SPARK_LOCAL_IP": "127.0.0.1"})
+    airflow: Airflow | None = None
+    failed = True
+    try:
+        postgres.start()
+        spark.start()
+        api_port = free_port()
+        env = airflow_environment(
+            base=base_env,
+            home=folder / "airflow",
+            root=root,
+            cache=cache,
+            database_url=postgres.url,
+            api_port=api_port,
+            spark_master_port=spark.port,
+        )
+        airflow = Airflow(folder, env, api_port)
+        try:
+            airflow.start()
+        except ServiceError as error:
+            raise ServiceError(f"{error}\n{airflow.log_tails()}") from None
+        print(f"\nreal services up in {time.monotonic() - started:.1f}s under {folder}")
+        yield RealServices(folder, root, root / "data", cache, holds, session, postgres, spark, airflow)
+        failed = False
+    finally:
+        if airflow is not None:
+            airflow.stop()
+        spark.stop()
+        postgres.stop()
+        leftovers = kill_session_processes(session)
+        if leftovers:
+            print(f"killed {len(leftovers)} leftover processes of the tier: {leftovers}")
+        if failed or request.session.testsfailed or os.environ.get("MAXAI_KEEP_REAL_SERVICES"):
+            print(f"real-services folder kept for inspection: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def api(real_services: RealServices) -> Iterator[AirflowAPI]:
+    client = AirflowAPI(real_services.airflow.api_url, "admin", ADMIN_PASSWORD)
+    yield client
+    client.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _service_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if request.node.stash.get(_FAILED, False) and "real_services" in request.fixturenames:
+        services: RealServices = request.getfixturevalue("real_services")
+        print("\n===== real-services logs =====\n" + services.logs())

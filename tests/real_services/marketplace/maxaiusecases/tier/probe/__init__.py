@@ -1,0 +1,1 @@
+"""A Spark use case small enough to run many times under the real scheduler."""

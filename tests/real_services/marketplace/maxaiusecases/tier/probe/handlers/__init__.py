@@ -1,0 +1,1 @@
+"""Spark drivers of the probe use case."""
