@@ -28,11 +28,11 @@ from maxai.runtime.context import (
     ENV_USECASE,
     FORCE_ENV,
 )
+from maxai.runtime.provenance import DONE_MARKER, Writer, must_recompute, read_writer, record_at_exit, write_writer
 
 log = logging.getLogger("maxai.runtime")
 
-DONE_MARKER = "_SUCCESS"
-"""Spark writes this file when a job's output is complete; maxai uses the same convention."""
+# Spark writes _SUCCESS when a job's output is complete; maxai uses the same convention.
 
 
 class TaskContextError(RuntimeError):
@@ -128,15 +128,31 @@ class TaskContext:
         path = self.output_path(key)
         if self.params.force or self.forced:
             print(f"maxai: force is set: recomputing {path} for {self.run_date}", flush=True)
+            self._record_writer(path)
             return False
         if self.is_done(path):
+            writer = read_writer(path)
+            by = f", written by {writer.describe()}" if writer else ""
+            if writer is not None and must_recompute(self.run_type, writer):
+                print(
+                    f"maxai: output {path} for {self.run_date} was written by {writer.describe()}; "
+                    f"this {self.run_type} run recomputes it",
+                    flush=True,
+                )
+                self._record_writer(path)
+                return False
             print(
-                f"maxai: output {path} already exists for {self.run_date}; skipping "
+                f"maxai: output {path} already exists for {self.run_date}{by}; skipping "
                 "(trigger with force=true to recompute)",
                 flush=True,
             )
             return True
+        self._record_writer(path)
         return False
+
+    def _record_writer(self, path: str) -> None:
+        if not _is_uri(path):
+            record_at_exit(path, self.run_id, self.run_type, self.task, self.date_source)
 
     def mark_done(self, key: str | None = None) -> None:
         """Write the ``_SUCCESS`` marker for outputs that are not written by Spark."""
@@ -144,6 +160,8 @@ class TaskContext:
         if not _is_uri(path):
             Path(path).mkdir(parents=True, exist_ok=True)
             (Path(path) / DONE_MARKER).touch()
+            written_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            write_writer(path, Writer(self.run_id, self.run_type, self.task, self.date_source, written_at))
 
     def with_function(self, function: str) -> TaskContext:
         """The same context calling another handler (``module.path:name``)."""
