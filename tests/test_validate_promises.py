@@ -312,3 +312,15 @@ def test_maxai_run_dates_outside_the_objective(repo: Path) -> None:
             cwd=repo, capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert result.returncode == 2 and fragment in result.stderr, result.stderr
+
+
+def test_a_stray_file_building_a_dag_is_refused(example_repo: Path) -> None:
+    import subprocess
+    import sys
+
+    maxai = str(Path(sys.executable).with_name("maxai"))
+    canonical = example_repo / "maxaidags/retail/demand_forecast/stores_eu/dag.py"
+    (example_repo / "maxaidags/retail/copy_of_stores_eu.py").write_text(canonical.read_text())
+    result = subprocess.run([maxai, "validate"], cwd=example_repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "maxaidags/retail/copy_of_stores_eu.py:5:1: $: builds a maxai DAG outside" in result.stdout, result.stdout

@@ -84,7 +84,7 @@ def dag_file_problems(text: str, display: str, ref: ObjectiveRef) -> list[Proble
     except SyntaxError as error:
         return [Problem(display, (), f"not valid Python: {error.msg}", error.lineno, error.offset)]
     problems = []
-    canonical = f"`maxai new {ref.domain} {ref.usecase} {ref.objective}` writes the canonical form"
+    canonical = f"delete it and run `maxai new {ref.domain} {ref.usecase} {ref.objective}` to write the canonical form"
     imported = _top_level_imports(module)
     missing = [name for name in PRE_IMPORTED_MODULES if name not in imported]
     if missing:

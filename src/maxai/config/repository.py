@@ -92,6 +92,38 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
                     f"no config folder {CONFIGS_DIR}/{'/'.join(parts)}/ for this DAG file",
                 )
             )
+    problems.extend(_stray_dag_builders(root))
+    return problems
+
+
+def _stray_dag_builders(root: Path) -> list[Problem]:
+    """Python files under maxaidags/ other than the objectives' dag.py that build a maxai DAG.
+
+    Airflow keeps one DAG per id: a second file building ``retail.demand_forecast.stores_eu`` makes one
+    of the two vanish, whichever the dag-processor parses last.
+    """
+    problems = []
+    dags = root / DAGS_DIR
+    for path in sorted(dags.rglob("*.py")) if dags.is_dir() else []:
+        relative = path.relative_to(dags).parts
+        if len(relative) == 4 and relative[3] == DAG_FILE:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "build_dag" in text:
+            line = next(number for number, content in enumerate(text.splitlines(), 1) if "build_dag" in content)
+            problems.append(
+                Problem(
+                    path.relative_to(root).as_posix(),
+                    (),
+                    "builds a maxai DAG outside maxaidags/<domain>/<usecase>/<objective>/dag.py; Airflow keeps one "
+                    "DAG per id, so it would hide or replace an objective's DAG: remove it",
+                    line,
+                    1,
+                )
+            )
     return problems
 
 
