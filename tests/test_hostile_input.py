@@ -153,7 +153,7 @@ def test_mutated_example_configs(
     config = _outcome(fuzz_repo, "mutated example configs")
     if config is not None:
         assert [task.name for task in config.tasks] == sorted(
-            (t.name for t in config.tasks), key=lambda n: config.task(n).task_id
+            (t.name for t in config.tasks), key=lambda n: config.task(n).order
         )
     _restore(fuzz_repo, originals)
 

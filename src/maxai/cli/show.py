@@ -74,7 +74,7 @@ def describe(config: ObjectiveConfig, with_command: bool) -> dict[str, Any]:
     for task in config.tasks:
         entry: dict[str, Any] = {
             "name": task.name,
-            "task_id": task.task_id,
+            "task_id": task.order,
             "kind": task.kind,
             "operator": "SparkSubmitOperator" if task.kind == "spark" else "KubernetesPodOperator",
             "upstream": list(task.upstream),

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 CACHE_ENV = "MAXAI_CACHE"
 CACHE_DIR_ENV = "MAXAI_CACHE_DIR"
-_FORMAT = 2
+_FORMAT = 4
 
 Stamp = list[int | str] | None
 
@@ -216,7 +216,7 @@ def _encode(config: ObjectiveConfig) -> dict[str, Any]:
         "tasks": [
             {
                 "name": task.name,
-                "task_id": task.task_id,
+                "order": task.order,
                 "kind": task.kind,
                 "arguments": task.arguments,
                 "upstream": list(task.upstream),
@@ -269,7 +269,7 @@ def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any], light: bool = F
         tasks=tuple(
             ResolvedTask(
                 name=task["name"],
-                task_id=task["task_id"],
+                order=task["order"],
                 kind=task["kind"],
                 arguments=task["arguments"],
                 upstream=tuple(task["upstream"]),

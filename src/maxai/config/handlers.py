@@ -12,6 +12,12 @@ import ast
 import functools
 import importlib.util
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from maxai.config.collector import ProblemCollector
+    from maxai.config.layering import Layer
+    from maxai.config.objective import ResolvedTask
 
 RUNTIME_MODULE = "maxai.runtime"
 
@@ -77,3 +83,34 @@ def runs_maxai_runtime(arguments: dict[str, object]) -> bool:
     if "--function" in command or any(part.startswith("--function=") for part in command):
         return False
     return any(command[i : i + 2] == ["-m", RUNTIME_MODULE] for i in range(len(command) - 1))
+
+
+def check_handlers(
+    collector: ProblemCollector,
+    tasks: tuple[ResolvedTask, ...],
+    py_layers: list[Layer],
+    kubepod_layers: list[Layer],
+    domain_dir: str,
+    depends_on: list[str],
+) -> None:
+    """Every handler a task will call exists; no ``function`` is written where nothing calls it."""
+    for task in tasks:
+        function = task.params.function
+        if task.kind == "spark":
+            if function is not None:
+                collector.add(
+                    py_layers,
+                    (task.name, "function"),
+                    f"{task.name!r} is a Spark task: it runs its application, and 'function' is never called",
+                )
+            continue
+        if function is not None:
+            problem = handler_problem(function, domain_dir, depends_on)
+            if problem:
+                collector.add(py_layers, (task.name, "function"), problem)
+        elif runs_maxai_runtime(task.arguments):
+            message = (
+                f"{task.name!r} runs `python -m maxai.runtime`, which calls the task's 'function' "
+                "('module.path:name'); give it one in py_config.json"
+            )
+            collector.add(py_layers or kubepod_layers, (task.name,) if py_layers else ("tasks",), message)

@@ -160,8 +160,10 @@ class SparkSubmitConf(OperatorArgs):
     application: NonEmptyStr = Field(
         description="The PySpark script or jar to submit, relative to the use case's code folder"
     )
-    conf: dict[str, SparkValue] = Field(
-        default_factory=dict, description="SparkConf for this task, merged over the global conf"
+    conf: dict[str, SparkValue | None] = Field(
+        default_factory=dict,
+        description="SparkConf for this task, merged over the global conf key by key (the task wins); "
+        "null unsets a global key for this task",
     )
     conn_id: NonEmptyStr | None = None
     files: CommaList | None = None

@@ -33,7 +33,8 @@ class ResolvedTask:
     """One task after layering and conf merging."""
 
     name: str
-    task_id: int
+    order: int
+    """The config's ``task_id``: the task's place in the chain (Airflow's task_id is ``name``)."""
     kind: TaskKind
     arguments: dict[str, Any]
     """Operator keyword arguments as plain JSON (Spark conf already merged, unset keys dropped)."""
