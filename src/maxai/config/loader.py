@@ -9,6 +9,7 @@ from maxai.config import cache
 from maxai.config.collector import ProblemCollector, display_path
 from maxai.config.handlers import check_handlers
 from maxai.config.jsonfile import locate
+from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layering import overlay_task_problems
 from maxai.config.layout import (
     CONFIG_FILES,
@@ -21,7 +22,6 @@ from maxai.config.layout import (
 )
 from maxai.config.models import (
     DAG_SECTION,
-    KubePodConfigFile,
     PyConfigFile,
     SparkConfigFile,
 )

@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layout import KUBEPOD_CONFIG, PY_CONFIG, SPARK_CONFIG
-from maxai.config.models import DAG_SECTION, TASK_NAME_PATTERN, KubePodConfigFile, PyConfigFile, SparkConfigFile
+from maxai.config.models import DAG_SECTION, TASK_NAME_PATTERN, PyConfigFile, SparkConfigFile
 
 SCHEMA_DIR = "schemas"
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {

@@ -14,8 +14,9 @@ from typing import Any, Literal
 from maxai.config.collector import ProblemCollector
 from maxai.config.diagnostics import did_you_mean
 from maxai.config.graph import order_tasks
+from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layering import Layer, trace_source
-from maxai.config.models import KubePodConfigFile, PyConfigFile, SparkConfigFile, TaskParams
+from maxai.config.models import PyConfigFile, SparkConfigFile, TaskParams
 from maxai.config.objective import ResolvedTask
 from maxai.config.paths import absolute_code_paths
 
