@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .api import AirflowAPI
@@ -39,10 +41,17 @@ def test_manual_run_without_logical_date_runs_every_task_on_the_cluster(
         api.pause(STORES_EU)
     assert api.task_states(STORES_EU, run["dag_run_id"]) == dict.fromkeys(STORES_EU_TASKS, "success")
     day = run_date(api.run(STORES_EU, run["dag_run_id"]))
+    run_ids = {run["dag_run_id"], *(other["dag_run_id"] for other in others)}
     for task, folder in OUTPUT_FOLDERS.items():
         output = Output(real_services.data / STORES_EU_OUTPUT / folder)
         assert (output.partition(day) / "_SUCCESS").is_file(), f"{task}: {output.describe()}"
         assert output.data_files(day) and not output.leftovers(), f"{task}: {output.describe()}"
+        # The partition names the run that wrote it; a scheduled run never adopts what the manual run wrote.
+        writer = json.loads((output.partition(day) / "_MAXAI_RUN.json").read_text())
+        assert writer["run_id"] in run_ids and writer["task"] == task, writer
+        same_day = [other for other in others if run_date(api.run(STORES_EU, other["dag_run_id"])) == day]
+        expected_type = "scheduled" if same_day else "manual"  # whichever ran first, the scheduled run's stands
+        assert writer["run_type"] == expected_type, (writer, same_day)
     # The applications ran on the standalone cluster, not in local[*]: its master lists them as completed.
     names = real_services.spark.completed_app_names()
     for task in STORES_EU_TASKS:
