@@ -324,3 +324,37 @@ def test_a_stray_file_building_a_dag_is_refused(example_repo: Path) -> None:
     result = subprocess.run([maxai, "validate"], cwd=example_repo, capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert "maxaidags/retail/copy_of_stores_eu.py:5:1: $: builds a maxai DAG outside" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["validate", "--deep"], ["validate"], ["show", "retail", "store_segments", "weekly"], ["list"],
+     ["graph", "retail", "demand_forecast", "stores_eu"], ["schema", "--check"]],
+    ids=" ".join,
+)  # fmt: skip
+def test_json_output_is_json_on_stdout(repo: Path, command: list[str]) -> None:
+    import json as jsonlib
+    import subprocess
+    import sys
+
+    maxai = str(Path(sys.executable).with_name("maxai"))
+    result = subprocess.run([maxai, *command, "--json"], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    jsonlib.loads(result.stdout)  # Airflow's log lines go to stderr
+
+
+def test_integrity_plugin_loads_as_the_dag_processor_does(example_repo: Path) -> None:
+    import subprocess
+    import sys
+
+    # A dag.py that only loads with safe mode off would vanish under the dag-processor.
+    dag_file = example_repo / "maxaidags/retail/demand_forecast/stores_us/dag.py"
+    dag_file.write_text('from maxai import build_dag\n\nd = build_dag("retail", "demand_forecast", "stores_us")\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--maxai-integrity", "-q", "-p", "no:cacheprovider", "-o", "addopts="],
+        cwd=example_repo, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "1 failed, 4 passed" in result.stdout
+    assert "maxaidags/retail/demand_forecast/stores_us/dag.py" in result.stdout
+    assert "missing the top-level `import airflow.providers" in result.stdout

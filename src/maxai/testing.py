@@ -37,10 +37,14 @@ def maxai_root(pytestconfig: pytest.Config) -> Path:
 
 
 def load_dagbag(dags_folder: Path) -> Any:
-    """A real Airflow DagBag over ``dags_folder`` (safe mode off: every .py file is parsed)."""
+    """A real Airflow DagBag over ``dags_folder``, in safe mode as the dag-processor parses by default.
+
+    (Safe mode skips a file that lacks the words "airflow" and "dag": a DAG that only loads with it off
+    would vanish in production.)
+    """
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(dags_folder), safe_mode=False)
+    return DagBag(dag_folder=str(dags_folder), safe_mode=True)
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +63,7 @@ class ObjectiveIntegrityItem(pytest.Item):
         self.root = root
 
     def runtest(self) -> None:
+        from maxai.config.dagfile import DAG_FILE, check_dag_file
         from maxai.config.loader import load_objective
         from maxai.errors import ConfigError
         from maxai.factory.integrity import dag_problems
@@ -67,9 +72,12 @@ class ObjectiveIntegrityItem(pytest.Item):
             config = load_objective(self.root, *self.ref.parts, use_cache=False)
         except ConfigError as error:
             raise IntegrityFailure(str(error)) from None
-        dag_file = self.root / DAGS_DIR / self.ref.domain / self.ref.usecase / self.ref.objective / "dag.py"
+        dag_file = self.root / DAGS_DIR / self.ref.domain / self.ref.usecase / self.ref.objective / DAG_FILE
         if not dag_file.is_file():
             raise IntegrityFailure(f"{dag_file.relative_to(self.root)} is missing")
+        drift = check_dag_file(self.root, self.ref)
+        if drift:
+            raise IntegrityFailure("\n".join(str(problem) for problem in drift))
         bag = load_dagbag(dag_file)
         if bag.import_errors:
             # Airflow keeps the whole traceback; its last line is the error itself
@@ -78,7 +86,13 @@ class ObjectiveIntegrityItem(pytest.Item):
             )
         dag = bag.dags.get(self.ref.dag_id)
         if dag is None:
-            raise IntegrityFailure(f"{dag_file.relative_to(self.root)} defines no DAG {self.ref.dag_id!r}")
+            text = dag_file.read_text(encoding="utf-8", errors="replace").lower()
+            why = (
+                ": Airflow's safe mode skips files without the words 'airflow' and 'dag'"
+                if "airflow" not in text or "dag" not in text
+                else ""
+            )
+            raise IntegrityFailure(f"{dag_file.relative_to(self.root)} defines no DAG {self.ref.dag_id!r}{why}")
         problems = dag_problems(dag, config)
         if problems:
             raise IntegrityFailure("\n".join(problems))

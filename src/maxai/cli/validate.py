@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from maxai.cli.arguments import add_command
@@ -90,19 +92,41 @@ def check_objectives(root: Path, refs: list[ObjectiveRef], deep: bool) -> tuple[
             if status.get(ref.dag_id) == "ok":
                 loaded.append(load_objective(root, *ref.parts, use_cache=False))
     if deep and loaded:
-        from maxai.factory.dag import dag_from_config
-        from maxai.factory.integrity import dag_problems
-
-        for config in loaded:
-            dag_file = f"{DAGS_DIR}/{'/'.join(config.ref.parts)}/{DAG_FILE}"
-            try:
-                found = dag_problems(dag_from_config(config), config)
-            except Exception as error:
-                found = [f"building the DAG failed: {type(error).__name__}: {error}"]
-            problems.extend(Problem(dag_file, (), message) for message in found)
-            if found:
-                status[config.dag_id] = f"{len(found)} problem(s)"
+        with _stdout_to_stderr():
+            _check_built_dags(loaded, problems, status)
     return list(dict.fromkeys(problems)), status
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Airflow and the providers log to standard output; machine output (--json) must stay valid JSON there.
+
+    Redirected at the file-descriptor level, since their handlers hold the stream they were configured with.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _check_built_dags(loaded: list[ObjectiveConfig], problems: list[Problem], status: dict[str, str]) -> None:
+    from maxai.factory.dag import dag_from_config
+    from maxai.factory.integrity import dag_problems
+
+    for config in loaded:
+        dag_file = f"{DAGS_DIR}/{'/'.join(config.ref.parts)}/{DAG_FILE}"
+        try:
+            found = dag_problems(dag_from_config(config), config)
+        except Exception as error:
+            found = [f"building the DAG failed: {type(error).__name__}: {error}"]
+        problems.extend(Problem(dag_file, (), message) for message in found)
+        if found:
+            status[config.dag_id] = f"{len(found)} problem(s)"
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
