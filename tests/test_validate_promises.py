@@ -358,3 +358,22 @@ def test_integrity_plugin_loads_as_the_dag_processor_does(example_repo: Path) ->
     assert "1 failed, 4 passed" in result.stdout
     assert "maxaidags/retail/demand_forecast/stores_us/dag.py" in result.stdout
     assert "missing the top-level `import airflow.providers" in result.stdout
+
+
+def test_doc_md_files_are_read_from_the_config_folder_not_the_working_directory(
+    airflow_db: Path, example_repo: Path, edit_json: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from maxai.factory.dag import dag_from_config
+
+    edit_json(f"{DF}/stores_eu/py_config.json", _set(["@dag", "doc_md"], "README.md"))
+    with pytest.raises(ConfigError, match=r"'README.md' names a Markdown file, but there is none in"):
+        load_objective(example_repo, *EU)
+    (example_repo / f"{DF}/README.md").write_text("# Demand forecast\\nshared page\n")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    (elsewhere / "README.md").write_text("# some other file on the scheduler host\n")
+    monkeypatch.chdir(elsewhere)
+    dag = dag_from_config(load_objective(example_repo, *EU))
+    assert dag.doc_md.startswith("# Demand forecast")
+    (example_repo / f"{DF}/stores_eu/README.md").write_text("# Europe\n")
+    assert dag_from_config(load_objective(example_repo, *EU)).doc_md == "# Europe\n"

@@ -10,9 +10,7 @@ from typing import Any
 
 from maxai.config.collector import ProblemCollector, display_path
 from maxai.config.layering import Layer
-from maxai.config.layout import (
-    inside,
-)
+from maxai.config.layout import CONFIGS_DIR, inside
 from maxai.config.models import (
     PyConfigFile,
     SparkConfigFile,
@@ -155,3 +153,19 @@ def absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str, 
                 for item in _path_items(argument, value)
             )
     return resolved
+
+
+def doc_md_file(root: Path, usecase_dir: Path, objective_dir: Path, value: str) -> Path | None:
+    """The Markdown file a ``doc_md`` ending in ``.md`` names: in the objective's config folder, else its use case's.
+
+    Airflow itself would open such a value relative to the dag-processor's working directory, so the
+    same DAG would get a different page (or any readable ``.md`` file) depending on where it runs; maxai
+    resolves it here and hands Airflow the text.
+    """
+    if not value.endswith(".md") or "\n" in value:
+        return None
+    for folder in (objective_dir, usecase_dir):
+        candidate = folder / value
+        if candidate.is_file() and inside(candidate, root / CONFIGS_DIR):
+            return candidate
+    return None

@@ -122,6 +122,21 @@ def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: P
     )
 
 
+def _doc_md(config: ObjectiveConfig) -> str | None:
+    """The DAG's documentation text; a ``.md`` file name is read here, never by Airflow (see paths.doc_md_file)."""
+    value = config.dag.doc_md
+    if value is None or not value.endswith(".md") or "\n" in value:
+        return value
+    from maxai.config.layout import CONFIGS_DIR
+    from maxai.config.paths import doc_md_file
+
+    usecase_dir = config.root / CONFIGS_DIR / config.ref.domain / config.ref.usecase
+    found = doc_md_file(config.root, usecase_dir, usecase_dir / config.ref.objective, value)
+    if found is None:  # removed since the configs were checked: say so on the DAG page rather than guess
+        return f"*{value} not found in {CONFIGS_DIR}/{config.ref.domain}/{config.ref.usecase}/*\n"
+    return found.read_text(encoding="utf-8", errors="replace").rstrip() + "\n"
+
+
 def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") -> DAG:
     """The Airflow DAG for an already loaded objective.
 
@@ -141,7 +156,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
         end_date=_utc(settings.end_date) if settings.end_date is not None else None,
         catchup=settings.catchup,
         description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
-        doc_md=settings.doc_md,
+        doc_md=_doc_md(config),
         tags=tags,
         max_active_runs=settings.max_active_runs,
         max_active_tasks=settings.max_active_tasks,
