@@ -377,3 +377,36 @@ def test_doc_md_files_are_read_from_the_config_folder_not_the_working_directory(
     assert dag.doc_md.startswith("# Demand forecast")
     (example_repo / f"{DF}/stores_eu/README.md").write_text("# Europe\n")
     assert dag_from_config(load_objective(example_repo, *EU)).doc_md == "# Europe\n"
+
+
+def test_local_pods_keep_a_data_folder_of_their_own(airflow_db: Path, example_repo: Path, edit_json: Any) -> None:
+    from maxai.factory.dag import dag_from_config
+
+    def own_folder(data: dict[str, Any]) -> None:
+        data["tasks"][1]["conf"]["env_vars"] = {"MAXAI_DATA_DIR": "/srv/fraud-data"}
+
+    edit_json(f"{FR}/kubepod_config.json", own_folder)
+    dag = dag_from_config(load_objective(example_repo, *CARDS), pods="local")
+    assert dag.get_task("score_transactions").data_dir == "/srv/fraud-data"  # the task's own folder
+    # /data is the pod's volume mount: it exists only in the pod, so locally the data folder is used
+    assert dag.get_task("extract_transactions").data_dir == str(example_repo / "data")
+
+
+def test_maxai_run_leaves_the_environment_as_it_found_it(airflow_db: Path, repo: Path) -> None:
+    import datetime
+    import os
+
+    from maxai.config.layout import ObjectiveRef
+    from maxai.runner.run import run_objective
+
+    before = dict(os.environ)
+    outcome = run_objective(
+        repo,
+        ObjectiveRef(*CARDS),
+        datetime.date(2026, 3, 10),
+        pods="skip",
+        home=airflow_db,
+        echo=lambda _: None,
+    )
+    assert outcome.state == "success" and {task.state for task in outcome.tasks} == {"skipped"}
+    assert dict(os.environ) == before

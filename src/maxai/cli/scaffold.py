@@ -13,7 +13,7 @@ from typing import Any
 from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
 from maxai.cli.scope import resolve_root
-from maxai.config.dagfile import dag_file_text
+from maxai.config.dagfile import DAG_FILE, dag_file_text
 from maxai.config.layout import (
     CONFIGS_DIR,
     DAGS_DIR,
@@ -24,6 +24,7 @@ from maxai.config.layout import (
     ObjectiveRef,
 )
 from maxai.config.loader import load_objective
+from maxai.config.models import DAG_SECTION
 from maxai.errors import ConfigError
 
 
@@ -211,7 +212,7 @@ def _planned_files(root: Path, ref: ObjectiveRef, spark: bool, kubepod: bool) ->
     configs = root / CONFIGS_DIR / domain / usecase
     code = root / USECASES_DIR / domain
     files: dict[Path, str] = {}
-    params: dict[str, object] = {"@dag": {"schedule": None, "description": f"{domain} / {usecase} / {objective}"}}
+    params: dict[str, object] = {DAG_SECTION: {"schedule": None, "description": f"{domain} / {usecase} / {objective}"}}
     params.update(_existing_task_params(configs, objective))
     new_usecase = not (configs / SPARK_CONFIG).exists() and not (configs / KUBEPOD_CONFIG).exists()
     if spark:
@@ -230,7 +231,7 @@ def _planned_files(root: Path, ref: ObjectiveRef, spark: bool, kubepod: bool) ->
             "args": {"greeting": "hello"},
         }
     files[configs / objective / PY_CONFIG] = json.dumps(params, indent=2) + "\n"
-    files[root / DAGS_DIR / domain / usecase / objective / "dag.py"] = dag_file_text(domain, usecase, objective)
+    files[root / DAGS_DIR / domain / usecase / objective / DAG_FILE] = dag_file_text(domain, usecase, objective)
     files[code / usecase / "__init__.py"] = ""
     files[code / usecase / "handlers" / "__init__.py"] = f'"""Handlers of the {usecase} use case."""\n'
     files[code / "pyproject.toml"] = PYPROJECT.format(domain=domain)

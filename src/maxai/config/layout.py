@@ -19,8 +19,19 @@ KUBEPOD_CONFIG = "kubepod_config.json"
 PY_CONFIG = "py_config.json"
 CONFIG_FILES = (SPARK_CONFIG, KUBEPOD_CONFIG, PY_CONFIG)
 ROOT_ENV = "MAXAI_ROOT"
+DATA_DIR = "data"
+"""The data folder under the repository root, where relative ``input``/``output`` paths point by default."""
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
+"""Domain, use case and objective names."""
+URI_SCHEMES = ("local", "s3", "s3a", "s3n", "gs", "hdfs", "abfs", "abfss", "wasb", "wasbs", "oci", "http", "https")
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+_NAME = re.compile(NAME_PATTERN)
+
+
+def is_uri(value: str) -> bool:
+    """A path setting that names a remote location (``s3a://bucket/key``) rather than a local file."""
+    scheme, sep, _ = value.partition("://")
+    return bool(sep) and scheme.lower() in URI_SCHEMES
 
 
 @dataclass(frozen=True, order=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from maxai.config.collector import ProblemCollector, display_path
 from maxai.config.layering import Layer
-from maxai.config.layout import CONFIGS_DIR, inside
+from maxai.config.layout import CONFIGS_DIR, URI_SCHEMES, inside, is_uri
 from maxai.config.models import (
     PyConfigFile,
     SparkConfigFile,
@@ -18,14 +18,6 @@ from maxai.config.models import (
 from maxai.errors import JsonPath
 
 SPARK_PATH_ARGUMENTS = ("application", "py_files", "files", "archives", "jars", "properties_file", "keytab")
-
-
-URI_SCHEMES = ("local", "s3", "s3a", "s3n", "gs", "hdfs", "abfs", "abfss", "wasb", "wasbs", "oci", "http", "https")
-
-
-def is_uri(value: str) -> bool:
-    scheme, sep, _ = value.partition("://")
-    return bool(sep) and scheme.lower() in URI_SCHEMES
 
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")

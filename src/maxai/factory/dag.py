@@ -12,7 +12,7 @@ from maxai.config.layout import USECASES_DIR, ObjectiveRef, find_root, real_path
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import Partition
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
-from maxai.runtime.context import DATE_PARAM, FORCE_PARAM
+from maxai.runtime.context import DATE_PARAM, ENV_DATA_DIR, FORCE_PARAM
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
@@ -97,6 +97,18 @@ PodMode = Literal["kubernetes", "local", "skip"]
 SKIPPED_POD_REASON = "KubernetesPod task skipped: no cluster here (run with --local-pods to run its command locally)"
 
 
+def _local_pod_data_dir(config: ObjectiveConfig, task: ResolvedTask) -> str:
+    """Where a pod run as a local process reads and writes: the task's own ``MAXAI_DATA_DIR`` if it names a
+    folder of this machine, the local data folder if it lies on one of the pod's volumes (which exist only
+    in the pod) or is not set."""
+    own = (task.arguments.get("env_vars") or {}).get(ENV_DATA_DIR)
+    if not own:
+        return data_dir(config)
+    mounts = [mount.get("mountPath", "") for mount in task.arguments.get("volume_mounts") or []]
+    on_a_volume = any(own == path or own.startswith(path.rstrip("/") + "/") for path in mounts if path)
+    return data_dir(config) if on_a_volume else str(own)
+
+
 def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: PodMode) -> Any:
     arguments = kubepod_arguments(config, task)
     if pods == "kubernetes":
@@ -117,7 +129,7 @@ def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: P
         arguments=list(arguments.get("arguments", [])),
         env_vars=arguments["env_vars"],
         handler_path=str(config.root / USECASES_DIR / config.ref.domain),
-        data_dir=data_dir(config),
+        data_dir=_local_pod_data_dir(config, task),
         **base,
     )
 

@@ -9,16 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 from maxai.config.k8s_fields import K8S_OBJECT_FIELDS
+from maxai.config.layout import DATA_DIR
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.runtime.context import ENV_DATA_DIR, task_environment
 
 _SECONDS_ARGUMENTS = ("retry_delay", "execution_timeout")
-DATA_DIR_NAME = "data"
 
 
 def data_dir(config: ObjectiveConfig) -> str:
     """Where relative input/output paths of handlers point: ``$MAXAI_DATA_DIR`` or ``<root>/data``."""
-    return os.environ.get(ENV_DATA_DIR) or str(config.root / DATA_DIR_NAME)
+    return os.environ.get(ENV_DATA_DIR) or str(config.root / DATA_DIR)
 
 
 def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:

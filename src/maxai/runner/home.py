@@ -17,6 +17,8 @@ from maxai.config.layout import DAGS_DIR
 HOME_DIR = ".maxai/airflow"
 SPARK_CONNECTION = '{"conn_type": "spark", "host": "local[*]"}'
 _MIGRATED_STAMP = "migrated"
+# Airflow reads its configuration once per process, at import: the home this process was pointed at.
+_configured_home: Path | None = None
 
 
 class AirflowHomeError(RuntimeError):
@@ -60,10 +62,11 @@ def prepare(root: Path, home: Path | None = None) -> LocalAirflow:
     home = (home or root / HOME_DIR).resolve()
     home.mkdir(parents=True, exist_ok=True)
     environment = local_environment(root, home)
-    os.environ.update(environment)
-    if "airflow" in sys.modules and os.environ.get("_MAXAI_AIRFLOW_HOME") not in (None, str(home)):
+    global _configured_home
+    if "airflow" in sys.modules and _configured_home not in (None, home):
         raise AirflowHomeError("Airflow was already imported with another home; use a fresh process")
-    os.environ["_MAXAI_AIRFLOW_HOME"] = str(home)
+    os.environ.update(environment)
+    _configured_home = home
     stamp = home / _MIGRATED_STAMP
     if not stamp.exists() or not (home / "airflow.db").exists():
         result = subprocess.run(

@@ -124,7 +124,27 @@ def run_objective(
     echo: Callable[[str], None] | None = None,
     home: Path | None = None,
 ) -> RunOutcome:
-    """Run the objective for ``logical_date``; returns the per-task outcome (never raises on task failure)."""
+    """Run the objective for ``logical_date``; returns the per-task outcome (never raises on task failure).
+
+    The environment Airflow and Spark need is set for the run and restored afterwards.
+    """
+    saved_environment = dict(os.environ)
+    try:
+        return _run(root, ref, logical_date, pods, force, echo, home)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_environment)
+
+
+def _run(
+    root: Path,
+    ref: ObjectiveRef,
+    logical_date: date,
+    pods: str,
+    force: bool,
+    echo: Callable[[str], None] | None,
+    home: Path | None,
+) -> RunOutcome:
     local = prepare(root, home)
     from maxai.config.loader import load_objective
     from maxai.factory.dag import dag_from_config

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from maxai.config.layout import DATA_DIR, is_uri
 from maxai.config.models import TaskParams
 from maxai.config.schedule import PARTITIONS, Partition, partition_path
 from maxai.runtime.context import (
@@ -37,10 +38,6 @@ log = logging.getLogger("maxai.runtime")
 
 class TaskContextError(RuntimeError):
     """The process was not started by a maxai task (or its environment is damaged)."""
-
-
-def _is_uri(path: str) -> bool:
-    return "://" in path
 
 
 @dataclass(frozen=True)
@@ -95,7 +92,7 @@ class TaskContext:
 
     def resolve(self, path: str) -> str:
         """A relative data path made absolute under the data folder; URIs are returned unchanged."""
-        if _is_uri(path):
+        if is_uri(path):
             return path
         return str(Path(self.data_dir) / path)
 
@@ -114,7 +111,7 @@ class TaskContext:
 
     def is_done(self, path: str) -> bool:
         """True when ``path`` holds a completed output (its ``_SUCCESS`` marker, or the file itself)."""
-        if _is_uri(path):
+        if is_uri(path):
             return False  # no filesystem client here: remote outputs are always recomputed
         target = Path(path)
         return (target / DONE_MARKER).is_file() if target.is_dir() else target.is_file()
@@ -151,13 +148,13 @@ class TaskContext:
         return False
 
     def _record_writer(self, path: str) -> None:
-        if not _is_uri(path):
+        if not is_uri(path):
             record_at_exit(path, self.run_id, self.run_type, self.task, self.date_source)
 
     def mark_done(self, key: str | None = None) -> None:
         """Write the ``_SUCCESS`` marker for outputs that are not written by Spark."""
         path = self.output_path(key)
-        if not _is_uri(path):
+        if not is_uri(path):
             Path(path).mkdir(parents=True, exist_ok=True)
             (Path(path) / DONE_MARKER).touch()
             written_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -227,7 +224,7 @@ def current_task(environ: Mapping[str, str] | None = None) -> TaskContext:
         run_date=run_date,
         run_id=env.get(ENV_RUN_ID, ""),
         params=params,
-        data_dir=env.get(ENV_DATA_DIR) or str(Path.cwd() / "data"),
+        data_dir=env.get(ENV_DATA_DIR) or str(Path.cwd() / DATA_DIR),
         run_type=env.get(ENV_RUN_TYPE, ""),
         date_source=env.get(ENV_DATE_SOURCE, ""),
         forced=env.get(FORCE_ENV) == "1",
