@@ -410,3 +410,20 @@ def test_maxai_run_leaves_the_environment_as_it_found_it(airflow_db: Path, repo:
     )
     assert outcome.state == "success" and {task.state for task in outcome.tasks} == {"skipped"}
     assert dict(os.environ) == before
+
+
+def test_what_a_provider_refuses_while_building_names_the_config(airflow_db: Path, repo: Path) -> None:
+    # validate checks every rule it knows; anything a provider still refuses while building the DAG is
+    # reported as a problem of the config file that defines the task, not as a traceback.
+    from maxai.factory.dag import dag_from_config
+
+    config = load_objective(repo, *CARDS, use_cache=False)
+    config.task("extract_transactions").arguments["secrets"] = [
+        {"deploy_type": "bogus", "deploy_target": None, "secret": "x", "key": None}
+    ]
+    with pytest.raises(ConfigError) as caught:
+        dag_from_config(config)
+    problem = caught.value.problems[0]
+    assert problem.file == f"{FR}/kubepod_config.json"
+    assert "KubernetesPodOperator of task 'extract_transactions' refused these settings" in problem.message
+    assert "deploy_type must be env or volume" in problem.message

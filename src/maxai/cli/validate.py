@@ -122,6 +122,10 @@ def _check_built_dags(loaded: list[ObjectiveConfig], problems: list[Problem], st
         dag_file = f"{DAGS_DIR}/{'/'.join(config.ref.parts)}/{DAG_FILE}"
         try:
             found = dag_problems(dag_from_config(config), config)
+        except ConfigError as error:  # what Airflow or a provider refused, named by the config that caused it
+            problems.extend(error.problems)
+            status[config.dag_id] = f"{len(error.problems)} problem(s)"
+            continue
         except Exception as error:
             found = [f"building the DAG failed: {type(error).__name__}: {error}"]
         problems.extend(Problem(dag_file, (), message) for message in found)

@@ -19,6 +19,8 @@ KUBEPOD_CONFIG = "kubepod_config.json"
 PY_CONFIG = "py_config.json"
 CONFIG_FILES = (SPARK_CONFIG, KUBEPOD_CONFIG, PY_CONFIG)
 ROOT_ENV = "MAXAI_ROOT"
+DAG_SECTION = "@dag"
+"""The section of py_config.json holding the DAG's own settings (the "@" keeps it apart from task names)."""
 DATA_DIR = "data"
 """The data folder under the repository root, where relative ``input``/``output`` paths point by default."""
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"

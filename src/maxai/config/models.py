@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from maxai.config.k8s_fields import K8S_OBJECT_FIELDS as K8S_OBJECT_FIELDS  # re-exported
+from maxai.config.layout import DAG_SECTION as DAG_SECTION  # re-exported
 from maxai.config.layout import NAME_PATTERN as NAME_PATTERN  # re-exported
 from maxai.config.schedule import (
     Partition,
@@ -36,7 +37,6 @@ from maxai.config.schedule import (
 )
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
-DAG_SECTION = "@dag"
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 

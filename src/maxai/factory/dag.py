@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from maxai.config import cache
-from maxai.config.layout import USECASES_DIR, ObjectiveRef, find_root, real_path
+from maxai.config.layout import DAG_SECTION, USECASES_DIR, ObjectiveRef, find_root, real_path
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import Partition
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
@@ -149,6 +151,31 @@ def _doc_md(config: ObjectiveConfig) -> str | None:
     return found.read_text(encoding="utf-8", errors="replace").rstrip() + "\n"
 
 
+def _py_config_file(config: ObjectiveConfig) -> str:
+    """The py_config.json that sets the objective's DAG settings (its own, else its use case's)."""
+    files = [name for name in config.files if name.endswith("/py_config.json")]
+    return files[-1] if files else f"maxaiconfigs/{'/'.join(config.ref.parts)}/py_config.json"
+
+
+@contextlib.contextmanager
+def _refusals_as_config_errors(file: str, path: tuple[str, ...], what: str) -> Iterator[None]:
+    """Whatever Airflow or a provider refuses while building becomes a ConfigError naming the config file.
+
+    ``maxai validate`` checks every rule it knows; this is the net under it, so that a dag-processor's
+    import error (and ``validate --deep``) names the config that caused it instead of a traceback.
+    """
+    from maxai.errors import ConfigError, Problem
+
+    try:
+        yield
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise ConfigError(
+            [Problem(file, path, f"{what} refused these settings: {type(error).__name__}: {error}")]
+        ) from error
+
+
 def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") -> DAG:
     """The Airflow DAG for an already loaded objective.
 
@@ -161,27 +188,30 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
     settings = config.dag
     ref = config.ref
     tags = list(dict.fromkeys(["maxai", ref.domain, ref.usecase, *settings.tags]))
-    dag = DAG(
-        dag_id=ref.dag_id,
-        schedule=settings.schedule,
-        start_date=_utc(settings.start_date),
-        end_date=_utc(settings.end_date) if settings.end_date is not None else None,
-        catchup=settings.catchup,
-        description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
-        doc_md=_doc_md(config),
-        tags=tags,
-        max_active_runs=settings.max_active_runs,
-        max_active_tasks=settings.max_active_tasks,
-        dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
-        default_args=_default_args(settings),
-        params=run_params(settings.partition),
-    )
+    with _refusals_as_config_errors(_py_config_file(config), (DAG_SECTION,), "Airflow's DAG"):
+        dag = DAG(
+            dag_id=ref.dag_id,
+            schedule=settings.schedule,
+            start_date=_utc(settings.start_date),
+            end_date=_utc(settings.end_date) if settings.end_date is not None else None,
+            catchup=settings.catchup,
+            description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
+            doc_md=_doc_md(config),
+            tags=tags,
+            max_active_runs=settings.max_active_runs,
+            max_active_tasks=settings.max_active_tasks,
+            dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
+            default_args=_default_args(settings),
+            params=run_params(settings.partition),
+        )
     operators: dict[str, Any] = {}
     for task in config.tasks:
-        if task.kind == "spark":
-            operators[task.name] = SparkSubmitOperator(task_id=task.name, dag=dag, **spark_arguments(config, task))
-        else:
-            operators[task.name] = _pod_operator(config, task, dag, pods)
+        operator = "SparkSubmitOperator" if task.kind == "spark" else "KubernetesPodOperator"
+        with _refusals_as_config_errors(task.source, ("tasks",), f"{operator} of task {task.name!r}"):
+            if task.kind == "spark":
+                operators[task.name] = SparkSubmitOperator(task_id=task.name, dag=dag, **spark_arguments(config, task))
+            else:
+                operators[task.name] = _pod_operator(config, task, dag, pods)
     for task in config.tasks:
         for upstream in task.upstream:
             operators[upstream] >> operators[task.name]
