@@ -74,9 +74,8 @@ def _k8s_type_name(definition: str) -> str:
 def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
     """Keyword arguments for KubernetesPodOperator (without task_id), with kubernetes client models."""
     from airflow.providers.cncf.kubernetes.secret import Secret
-    from kubernetes.client import ApiClient
 
-    api = ApiClient()
+    api = _api_client()
     arguments = _with_durations(task.arguments)
     for argument, (definition, is_list) in K8S_OBJECT_FIELDS.items():
         if argument in arguments:
