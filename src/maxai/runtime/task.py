@@ -129,7 +129,7 @@ class TaskContext:
             return False
         if self.is_done(path):
             writer = read_writer(path)
-            by = f", written by {writer.describe()}" if writer else ""
+            by = f"written by {writer.describe()}; " if writer else ""
             if writer is not None and must_recompute(self.run_type, writer):
                 print(
                     f"maxai: output {path} for {self.run_date} was written by {writer.describe()}; "
@@ -139,8 +139,8 @@ class TaskContext:
                 self._record_writer(path)
                 return False
             print(
-                f"maxai: output {path} already exists for {self.run_date}{by}; skipping "
-                "(trigger with force=true to recompute)",
+                f"maxai: output {path} already exists for {self.run_date}; skipping "
+                f"({by}trigger with force=true to recompute)",
                 flush=True,
             )
             return True
