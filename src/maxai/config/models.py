@@ -31,9 +31,7 @@ from maxai.config.layout import DAG_SECTION as DAG_SECTION  # re-exported
 from maxai.config.layout import NAME_PATTERN as NAME_PATTERN  # re-exported
 from maxai.config.schedule import (
     Partition,
-    check_cron,
-    first_fire_time,
-    partition_clash,
+    schedule_problem,
 )
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
@@ -290,12 +288,9 @@ class DagSettings(StrictModel):
                     'set "partition": "minute" in @dag'
                 )
             return value
-        cron = check_cron(value)
-        start = info.data.get("start_date") or date(2026, 1, 1)
-        first_fire_time(cron, start)
-        clash = partition_clash(cron, start, partition)
-        if clash is not None:
-            raise ValueError(f"{value!r} {clash}")
+        problem = schedule_problem(value, info.data.get("start_date") or date(2026, 1, 1), partition)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

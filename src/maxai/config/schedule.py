@@ -6,8 +6,9 @@ expression validate accepts is one the dag-processor accepts and vice versa. No 
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 Partition = Literal["day", "hour", "minute"]
 PARTITIONS: tuple[Partition, ...] = ("day", "hour", "minute")
@@ -47,7 +48,7 @@ def partition_path(moment: datetime, partition: Partition) -> str:
 
 def check_cron(expression: str) -> str:
     """The five-field cron expression behind ``expression`` (a preset or cron); ValueError if Airflow would refuse it."""
-    from croniter import CroniterBadCronError, croniter
+    from croniter import CroniterBadCronError
 
     cron = CRON_PRESETS.get(expression, expression)
     if expression.startswith("@") and expression not in CRON_PRESETS:
@@ -60,10 +61,33 @@ def check_cron(expression: str) -> str:
             "(minute hour day-of-month month day-of-week), e.g. '0 6 * * *'"
         )
     try:
-        croniter(cron)
+        _expanded(cron)
     except (CroniterBadCronError, ValueError) as error:
         raise ValueError(f"{expression!r} is not a cron expression Airflow accepts: {error}") from None
     return cron
+
+
+@functools.lru_cache(maxsize=4096)
+def _expanded(cron: str) -> tuple[list[Any], ...]:
+    """croniter's parse of ``cron`` (its fields, expanded), once per expression per process."""
+    from croniter import croniter
+
+    return tuple(croniter(cron).expanded)
+
+
+@functools.lru_cache(maxsize=4096)
+def schedule_problem(expression: str, start: date | datetime, partition: Partition) -> str | None:
+    """Why Airflow would refuse ``expression``, or why its runs would share output partitions; None if neither.
+
+    Memoised: objectives of a repository share a handful of schedules.
+    """
+    try:
+        cron = check_cron(expression)
+        first_fire_time(cron, start)
+        clash = partition_clash(cron, start, partition)
+    except ValueError as error:
+        return str(error)
+    return f"{expression!r} {clash}" if clash else None
 
 
 def first_fire_time(cron: str, start: date | datetime) -> datetime:
@@ -85,9 +109,7 @@ def runs_per_partition(cron: str, partition: Partition) -> int:
     A five-field cron fires at every listed minute of every listed hour of a day it fires on,
     so this is exact without walking the calendar.
     """
-    from croniter import croniter
-
-    minutes, hours = croniter(cron).expanded[:2]
+    minutes, hours = _expanded(cron)[:2]
     # croniter writes a field that covers its whole range as ["*"]
     per_hour = 60 if minutes == ["*"] else len(minutes)
     per_day = per_hour * (24 if hours == ["*"] else len(hours))
