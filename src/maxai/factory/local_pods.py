@@ -84,6 +84,6 @@ class SkippedPodOperator(BaseOperator):
         self.reason = reason
 
     def execute(self, context: Any) -> None:
-        from airflow.exceptions import AirflowSkipException
+        from airflow.sdk.exceptions import AirflowSkipException
 
         raise AirflowSkipException(self.reason)
