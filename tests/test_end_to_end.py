@@ -177,3 +177,21 @@ def test_maxai_run_rejects_bad_input(repo: Path, tmp_path: Path) -> None:
     assert bad_date.returncode == 2 and "expected YYYY-MM-DD" in bad_date.stderr
     unknown = _run("retail", "store_segment", "weekly", data=tmp_path, home=tmp_path, cwd=repo)
     assert unknown.returncode == 2 and "did you mean 'store_segments'" in unknown.stderr
+
+
+def test_scaffolds_validate_and_run(example_repo: Path, data_dir: Path, tmp_path: Path) -> None:
+    """What `maxai new` writes runs as it is: a new use case (Spark), and a pod objective added beside it."""
+    for args in (("marketing", "churn", "monthly"), ("marketing", "churn", "weekly", "--kubepod")):
+        created = subprocess.run([MAXAI, "new", *args], cwd=example_repo, capture_output=True, text=True, check=False)
+        assert created.returncode == 0, created.stdout + created.stderr
+    home = tmp_path / "home"
+    for objective in ("monthly", "weekly"):
+        result = _run(
+            "marketing", "churn", objective, "--date", "2026-02-10", "--local-pods",
+            data=data_dir, home=home, cwd=example_repo,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"✓ marketing.churn.{objective} succeeded" in result.stdout
+    assert (data_dir / "out/marketing/churn/monthly/churn_job/ds=2026-02-10/_SUCCESS").is_file()
+    published = data_dir / "out/marketing/churn/weekly/churn_pod/ds=2026-02-10/result.json"
+    assert json.loads(published.read_text()) == {"greeting": "hello", "objective": "weekly"}
