@@ -427,3 +427,26 @@ def test_what_a_provider_refuses_while_building_names_the_config(airflow_db: Pat
     assert problem.file == f"{FR}/kubepod_config.json"
     assert "KubernetesPodOperator of task 'extract_transactions' refused these settings" in problem.message
     assert "deploy_type must be env or volume" in problem.message
+
+
+def test_a_key_can_be_declared_no_secret_in_its_file(example_repo: Path, edit_json: Any) -> None:
+    def settings(data: dict[str, Any]) -> None:
+        data["tasks"][0]["conf"]["env_vars"] = {"MAXAI_DATA_DIR": "/data", "LEDGER_TOKEN_AUDIENCE": "ledger-api"}
+
+    edit_json(f"{FR}/kubepod_config.json", settings)
+    with pytest.raises(ConfigError, match="'LEDGER_TOKEN_AUDIENCE' looks like a credential"):
+        load_objective(example_repo, *CARDS)
+    edit_json(f"{FR}/kubepod_config.json", _set(["@not_secrets"], ["LEDGER_TOKEN_AUDIENCE"]))
+    config = load_objective(example_repo, *CARDS)
+    assert config.task("extract_transactions").arguments["env_vars"]["LEDGER_TOKEN_AUDIENCE"] == "ledger-api"
+    # a stale declaration is an error, and a value that is a known kind of credential is still refused
+    edit_json(f"{FR}/kubepod_config.json", _set(["@not_secrets"], ["LEDGER_TOKEN_AUDIENCE", "OLD_PASSWORD"]))
+    with pytest.raises(ConfigError, match=r"'OLD_PASSWORD' names no key of this file"):
+        load_objective(example_repo, *CARDS)
+    edit_json(f"{FR}/kubepod_config.json", _set(["@not_secrets"], ["LEDGER_TOKEN_AUDIENCE"]))
+    edit_json(
+        f"{FR}/kubepod_config.json",
+        _set(["tasks", 0, "conf", "env_vars", "LEDGER_TOKEN_AUDIENCE"], "AKIAABCDEFGHIJKLMNOP"),
+    )
+    with pytest.raises(ConfigError, match="value looks like an AWS access key id"):
+        load_objective(example_repo, *CARDS)

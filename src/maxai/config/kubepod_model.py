@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
-from maxai.config.models import K8sObject, NonEmptyStr, OperatorArgs, StrictModel, TaskBase
+from maxai.config.models import K8sObject, NonEmptyStr, NotSecrets, OperatorArgs, StrictModel, TaskBase
 
 
 class PodSecret(StrictModel):
@@ -114,3 +114,4 @@ class KubePodConfigFile(StrictModel):
     """``kubepod_config.json``."""
 
     tasks: list[KubePodTask] = Field(min_length=1)
+    not_secrets: NotSecrets = Field(default_factory=list)

@@ -33,6 +33,7 @@ from maxai.config.schedule import (
     Partition,
     schedule_problem,
 )
+from maxai.config.secrets import NOT_SECRETS_KEY
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
 
@@ -216,11 +217,22 @@ class SparkTask(TaskBase):
     spark_submit_conf: SparkSubmitConf
 
 
+NotSecrets = Annotated[
+    list[NonEmptyStr],
+    Field(
+        alias=NOT_SECRETS_KEY,
+        description="Keys of this file whose values look like credentials by name but are not "
+        "(e.g. PASSWORD_MIN_LENGTH); each must name a key of the file",
+    ),
+]
+
+
 class SparkConfigFile(StrictModel):
     """``spark_config.json``."""
 
     conf: dict[str, SparkValue] = Field(default_factory=dict, description="SparkConf applied to every Spark task")
     tasks: list[SparkTask] = Field(min_length=1)
+    not_secrets: NotSecrets = Field(default_factory=list)
 
 
 class DefaultArgs(StrictModel):
@@ -333,6 +345,7 @@ class PyConfigFile(StrictModel):
     __pydantic_extra__: dict[TaskName, TaskParams] = Field(init=False)
 
     dag: DagSettings = Field(default_factory=DagSettings, alias=DAG_SECTION)
+    not_secrets: NotSecrets = Field(default_factory=list)
 
     @property
     def task_params(self) -> dict[str, TaskParams]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layout import KUBEPOD_CONFIG, PY_CONFIG, SPARK_CONFIG
 from maxai.config.models import DAG_SECTION, TASK_NAME_PATTERN, PyConfigFile, SparkConfigFile
+from maxai.config.secrets import NOT_SECRETS_KEY
 
 SCHEMA_DIR = "schemas"
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
@@ -42,7 +43,9 @@ def build_schema(config_file: str) -> dict[str, Any]:
     if model is SparkConfigFile:
         _add_dashed_spellings(schema)
     if model is PyConfigFile:
-        schema["propertyNames"] = {"anyOf": [{"const": DAG_SECTION}, {"pattern": TASK_NAME_PATTERN}]}
+        schema["propertyNames"] = {
+            "anyOf": [{"const": DAG_SECTION}, {"const": NOT_SECRETS_KEY}, {"pattern": TASK_NAME_PATTERN}]
+        }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": _BASE_ID + schema_file_name(config_file),

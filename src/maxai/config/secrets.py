@@ -34,10 +34,14 @@ _SECRET_VALUES = (
 # Airflow resolves these at run time from its own secret stores: not plain text.
 _TEMPLATE_REFERENCE = re.compile(r"^\s*\{\{\s*(conn|var|macros)\b.*\}\}\s*$", re.DOTALL)
 
+NOT_SECRETS_KEY = "@not_secrets"
+"""A file's list of keys that look like credentials by name but hold none (``"PASSWORD_MIN_LENGTH"``)."""
+
 ADVICE = (
     "keep credentials out of configs: use an Airflow Connection or Variable "
     "(e.g. '{{ conn.my_db.password }}' in a templated field) or a Kubernetes Secret "
-    "(the kubepod 'secrets' or 'env_from' settings)"
+    "(the kubepod 'secrets' or 'env_from' settings); if it is no secret, list the key in the file's "
+    f'"{NOT_SECRETS_KEY}"'
 )
 
 
@@ -78,21 +82,43 @@ def _string_leaves(data: Any) -> list[tuple[JsonPath, str]]:
     return leaves
 
 
+def declared_not_secrets(data: Any) -> tuple[frozenset[str], list[tuple[JsonPath, str]]]:
+    """The keys a file declares as no secret, and problems with that declaration (a name no key of the file has)."""
+    declared = data.get(NOT_SECRETS_KEY) if isinstance(data, dict) else None
+    if not isinstance(declared, list):
+        return frozenset(), []  # a wrong type is reported by the file's model
+    names = frozenset(name for name in declared if isinstance(name, str))
+    used = {path[-1] for path, _ in _string_leaves(data) if path and isinstance(path[-1], str)}
+    used |= {value for path, value in _string_leaves(data) if path and path[-1] == "name"}
+    problems: list[tuple[JsonPath, str]] = [
+        ((NOT_SECRETS_KEY, index), f"{name!r} names no key of this file")
+        for index, name in enumerate(declared)
+        if isinstance(name, str) and name not in used
+    ]
+    return names, problems
+
+
 def find_plaintext_secrets(data: Any) -> list[tuple[JsonPath, str]]:
-    """``(path, message)`` for every value that looks like a credential; messages never include the value."""
-    found: list[tuple[JsonPath, str]] = []
+    """``(path, message)`` for every value that looks like a credential; messages never include the value.
+
+    Keys the file lists under ``@not_secrets`` are not judged by their name (a value that *is* a known kind
+    of credential, such as an AWS key id, still is).
+    """
+    not_secrets, found = declared_not_secrets(data)
     for path, value in _string_leaves(data):
         if not value.strip() or _TEMPLATE_REFERENCE.match(value):
             continue
+        if path and path[0] == NOT_SECRETS_KEY:
+            continue
         key = path[-1] if path and isinstance(path[-1], str) else None
-        if key is not None and is_plaintext_secret(key, value):
+        if key is not None and key not in not_secrets and is_plaintext_secret(key, value):
             found.append((path, f"{key!r} looks like a credential in plain text; {ADVICE}"))
             continue
         if key == "value" and len(path) >= 2:
             # Kubernetes {"name": "DB_PASSWORD", "value": "..."} pairs
             parent = _parent(data, path)
             name = parent.get("name") if isinstance(parent, dict) else None
-            if isinstance(name, str) and is_secret_key(name):
+            if isinstance(name, str) and name not in not_secrets and is_secret_key(name):
                 found.append((path, f"{name!r} looks like a credential in plain text; {ADVICE}"))
                 continue
         if _ANY_SECRET_VALUE.search(value):
