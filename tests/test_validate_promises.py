@@ -450,3 +450,22 @@ def test_a_key_can_be_declared_no_secret_in_its_file(example_repo: Path, edit_js
     )
     with pytest.raises(ConfigError, match="value looks like an AWS access key id"):
         load_objective(example_repo, *CARDS)
+
+
+def test_cli_messages_name_the_cli_option_and_end_their_line(
+    example_repo: Path, edit_json: Any, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    maxai = str(Path(sys.executable).with_name("maxai"))
+    outside = subprocess.run([maxai, "list"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert outside.returncode == 2
+    assert "give --root DIR" in outside.stderr and "root=" not in outside.stderr
+    edit_json(f"{DF}/stores_eu/py_config.json", "{")
+    broken = subprocess.run(
+        [maxai, "show", "retail", "demand_forecast", "stores_eu"], cwd=example_repo, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert broken.returncode == 1
+    assert broken.stderr.endswith("\n") and "stores_eu/py_config.json:1:2: $: invalid JSON" in broken.stderr
