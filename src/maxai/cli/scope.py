@@ -17,10 +17,9 @@ def resolve_root(option: str | None) -> Path:
             if not (root / CONFIGS_DIR).is_dir():
                 raise UsageError(f"--root {option}: no {CONFIGS_DIR}/ folder there")
             return root
-        return find_root(Path.cwd())
+        return find_root(Path.cwd(), how_to_give="give --root DIR")
     except ConfigError as error:
-        message = error.problems[0].message.replace("pass root= explicitly", "give --root DIR")
-        raise UsageError(message) from None
+        raise UsageError(str(error.problems[0].message)) from None
 
 
 def objective_ref(root: Path, domain: str, usecase: str, objective: str) -> ObjectiveRef:

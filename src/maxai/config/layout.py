@@ -89,15 +89,18 @@ def is_valid_name(value: str, kind: str = "objective") -> bool:
     return name_problem(kind, value) is None
 
 
-def find_root(start: Path | None = None) -> Path:
-    """``$MAXAI_ROOT``, else the nearest folder at or above ``start`` holding ``maxaiconfigs/``."""
+def find_root(start: Path | None = None, *, how_to_give: str = "pass root= explicitly") -> Path:
+    """``$MAXAI_ROOT``, else the nearest folder at or above ``start`` holding ``maxaiconfigs/``.
+
+    ``how_to_give`` completes the error when there is none: the Python API's ``root=``, the CLI's ``--root``.
+    """
     env_root = os.environ.get(ROOT_ENV)
     if env_root:
         root = Path(env_root)
         if not (root / CONFIGS_DIR).is_dir():
             raise ConfigError.single(env_root, (), f"{ROOT_ENV} points to a folder without {CONFIGS_DIR}/")
         return Path(real_path(env_root))
-    return _search_root(str(start or Path.cwd()))
+    return _search_root(str(start or Path.cwd()), how_to_give)
 
 
 @functools.lru_cache(maxsize=256)
@@ -106,7 +109,7 @@ def real_path(path: str | Path) -> str:
     return os.path.realpath(path)
 
 
-def _search_root(start: str) -> Path:
+def _search_root(start: str, how_to_give: str) -> Path:
     here = os.path.abspath(start)
     folder = here
     while True:
@@ -115,7 +118,7 @@ def _search_root(start: str) -> Path:
         parent = os.path.dirname(folder)
         if parent == folder:
             raise ConfigError.single(
-                here, (), f"no {CONFIGS_DIR}/ folder here or above; set {ROOT_ENV} or pass root= explicitly"
+                here, (), f"no {CONFIGS_DIR}/ folder here or above; set {ROOT_ENV} or {how_to_give}"
             )
         folder = parent
 

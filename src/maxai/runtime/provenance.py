@@ -23,6 +23,7 @@ from pathlib import Path
 
 PROVENANCE_FILE = "_MAXAI_RUN.json"
 DONE_MARKER = "_SUCCESS"
+"""Spark writes it when a job's output is complete; maxai uses the same convention."""
 OFFICIAL_RUN_TYPES = frozenset({"scheduled", "backfill"})
 
 
@@ -69,11 +70,12 @@ def write_writer(partition: str, writer: Writer) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
+def record_writer(partition: str, run_id: str, run_type: str, task: str, date_source: str) -> None:
+    """Record that this run wrote ``partition``, now (nothing for remote or incomplete partitions)."""
+    written_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    write_writer(partition, Writer(run_id, run_type, task, date_source, written_at))
+
+
 def record_at_exit(partition: str, run_id: str, run_type: str, task: str, date_source: str) -> None:
     """Record the writer when this process ends, once the handler's job (Spark's write) has completed it."""
-
-    def record() -> None:
-        written_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        write_writer(partition, Writer(run_id, run_type, task, date_source, written_at))
-
-    atexit.register(record)
+    atexit.register(record_writer, partition, run_id, run_type, task, date_source)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -29,11 +28,7 @@ from maxai.runtime.context import (
     ENV_USECASE,
     FORCE_ENV,
 )
-from maxai.runtime.provenance import DONE_MARKER, Writer, must_recompute, read_writer, record_at_exit, write_writer
-
-log = logging.getLogger("maxai.runtime")
-
-# Spark writes _SUCCESS when a job's output is complete; maxai uses the same convention.
+from maxai.runtime.provenance import DONE_MARKER, must_recompute, read_writer, record_at_exit, record_writer
 
 
 class TaskContextError(RuntimeError):
@@ -157,8 +152,7 @@ class TaskContext:
         if not is_uri(path):
             Path(path).mkdir(parents=True, exist_ok=True)
             (Path(path) / DONE_MARKER).touch()
-            written_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            write_writer(path, Writer(self.run_id, self.run_type, self.task, self.date_source, written_at))
+            record_writer(path, self.run_id, self.run_type, self.task, self.date_source)
 
     def with_function(self, function: str) -> TaskContext:
         """The same context calling another handler (``module.path:name``)."""
