@@ -192,16 +192,15 @@ def _existing_task_params(configs: Path, objective: str) -> dict[str, object]:
     ]
     shared = _read_json(configs / PY_CONFIG)
     siblings = (
-        sorted(folder for folder in configs.iterdir() if folder.is_dir() and (folder / PY_CONFIG).is_file())
+        [(folder.name, _read_json(folder / PY_CONFIG)) for folder in sorted(configs.iterdir()) if folder.is_dir()]
         if configs.is_dir()
         else []
     )
     params: dict[str, object] = {}
     for name in names:
-        sibling = next((folder for folder in siblings if name in _read_json(folder / PY_CONFIG)), None)
-        entry = _read_json(sibling / PY_CONFIG).get(name) if sibling is not None else None
+        sibling, entry = next(((folder, data[name]) for folder, data in siblings if name in data), (None, None))
         if sibling is not None and isinstance(entry, dict):
-            params[name] = json.loads(json.dumps(entry).replace(f"/{sibling.name}/", f"/{objective}/"))
+            params[name] = json.loads(json.dumps(entry).replace(f"/{sibling}/", f"/{objective}/"))
         elif not (isinstance(shared.get(name), dict) and "output" in shared[name]):
             params[name] = {"output": f"out/{configs.parent.name}/{configs.name}/{objective}/{name}"}
     return params

@@ -12,10 +12,11 @@ from pathlib import Path
 from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
 from maxai.cli.scope import objectives_for_paths, resolve_root
-from maxai.config.layout import DAGS_DIR, ObjectiveRef, discover_objectives
+from maxai.config.dagfile import dag_file_path
+from maxai.config.layout import ObjectiveRef, discover_objectives
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig
-from maxai.config.repository import DAG_FILE, layout_problems
+from maxai.config.repository import layout_problems
 from maxai.errors import ConfigError, Problem
 
 
@@ -119,7 +120,7 @@ def _check_built_dags(loaded: list[ObjectiveConfig], problems: list[Problem], st
     from maxai.factory.integrity import dag_problems
 
     for config in loaded:
-        dag_file = f"{DAGS_DIR}/{'/'.join(config.ref.parts)}/{DAG_FILE}"
+        dag_file = dag_file_path(config.ref)
         try:
             found = dag_problems(dag_from_config(config), config)
         except ConfigError as error:  # what Airflow or a provider refused, named by the config that caused it

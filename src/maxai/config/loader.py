@@ -26,7 +26,7 @@ from maxai.config.models import (
     SparkConfigFile,
 )
 from maxai.config.objective import ObjectiveConfig
-from maxai.config.paths import check_data_paths, check_spark_paths, doc_md_file
+from maxai.config.paths import check_data_paths, check_spark_paths, doc_md_file, names_markdown_file
 from maxai.config.reading import objective_folders, read_layers
 from maxai.config.sections import check_pod_objects, clean_kubepod, clean_spark, validate_layers, validated_section
 from maxai.config.tasks import resolve_tasks
@@ -98,7 +98,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
         if py_config is not None:
             check_data_paths(collector, py_layers, py_config)
             doc_md = py_config.dag.doc_md
-            if doc_md is not None and doc_md.endswith(".md") and "\n" not in doc_md:
+            if doc_md is not None and names_markdown_file(doc_md):
                 depends_on.extend(str(folder / doc_md) for folder in (objective_dir, usecase_dir))
                 if doc_md_file(root, usecase_dir, objective_dir, doc_md) is None:
                     collector.add(

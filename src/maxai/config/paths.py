@@ -147,6 +147,11 @@ def absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str, 
     return resolved
 
 
+def names_markdown_file(doc_md: str) -> bool:
+    """A ``doc_md`` that is a file name (``README.md``), not Markdown text: Airflow opens such values."""
+    return doc_md.endswith(".md") and "\n" not in doc_md
+
+
 def doc_md_file(root: Path, usecase_dir: Path, objective_dir: Path, value: str) -> Path | None:
     """The Markdown file a ``doc_md`` ending in ``.md`` names: in the objective's config folder, else its use case's.
 
@@ -154,7 +159,7 @@ def doc_md_file(root: Path, usecase_dir: Path, objective_dir: Path, value: str) 
     same DAG would get a different page (or any readable ``.md`` file) depending on where it runs; maxai
     resolves it here and hands Airflow the text.
     """
-    if not value.endswith(".md") or "\n" in value:
+    if not names_markdown_file(value):
         return None
     for folder in (objective_dir, usecase_dir):
         candidate = folder / value

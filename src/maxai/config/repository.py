@@ -32,8 +32,9 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
     configs = root / CONFIGS_DIR
     for domain in list_dirs(configs):
         domain_dir = configs / domain
-        if not is_valid_name(domain, "domain"):
-            problems.append(Problem(f"{CONFIGS_DIR}/{domain}/", (), str(name_problem("domain", domain))))
+        domain_problem = name_problem("domain", domain)
+        if domain_problem:
+            problems.append(Problem(f"{CONFIGS_DIR}/{domain}/", (), domain_problem))
             continue
         for name in _json_files(domain_dir):
             problems.append(
@@ -46,15 +47,17 @@ def layout_problems(root: Path, refs: list[ObjectiveRef]) -> list[Problem]:
         for usecase in list_dirs(domain_dir):
             usecase_dir = domain_dir / usecase
             where = f"{CONFIGS_DIR}/{domain}/{usecase}/"
-            if not is_valid_name(usecase, "use case"):
-                problems.append(Problem(where, (), str(name_problem("use case", usecase))))
+            usecase_problem = name_problem("use case", usecase)
+            if usecase_problem:
+                problems.append(Problem(where, (), usecase_problem))
                 continue
             objectives = list_dirs(usecase_dir)
             if not objectives:
                 problems.append(Problem(where, (), "use case has no objective folder, so no DAG is built from it"))
             for objective in objectives:
-                if not is_valid_name(objective):
-                    problems.append(Problem(f"{where}{objective}/", (), str(name_problem("objective", objective))))
+                objective_problem = name_problem("objective", objective)
+                if objective_problem:
+                    problems.append(Problem(f"{where}{objective}/", (), objective_problem))
                     continue
                 for child in list_dirs(usecase_dir / objective):
                     problems.append(

@@ -114,10 +114,10 @@ def resolve_tasks(
     code_dir: Path,
 ) -> tuple[ResolvedTask, ...]:
     """The objective's tasks in order, each with its operator arguments, upstream tasks and py_config entry."""
-    before = len(collector.problems)
     entries = (_spark_entries(collector, spark_layers, spark, code_dir) if spark is not None else []) + (
         _pod_entries(kubepod_layers, kubepod) if kubepod is not None else []
     )
+    before = len(collector.problems)
     _check_unique(collector, entries)
     if len(collector.problems) > before:
         return ()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from maxai.config import cache
-from maxai.config.layout import DAG_SECTION, USECASES_DIR, ObjectiveRef, find_root, real_path
+from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG, USECASES_DIR, ObjectiveRef, find_root, real_path
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import Partition
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
@@ -138,11 +138,11 @@ def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: P
 
 def _doc_md(config: ObjectiveConfig) -> str | None:
     """The DAG's documentation text; a ``.md`` file name is read here, never by Airflow (see paths.doc_md_file)."""
+    from maxai.config.paths import doc_md_file, names_markdown_file
+
     value = config.dag.doc_md
-    if value is None or not value.endswith(".md") or "\n" in value:
+    if value is None or not names_markdown_file(value):
         return value
-    from maxai.config.layout import CONFIGS_DIR
-    from maxai.config.paths import doc_md_file
 
     usecase_dir = config.root / CONFIGS_DIR / config.ref.domain / config.ref.usecase
     found = doc_md_file(config.root, usecase_dir, usecase_dir / config.ref.objective, value)
@@ -153,8 +153,8 @@ def _doc_md(config: ObjectiveConfig) -> str | None:
 
 def _py_config_file(config: ObjectiveConfig) -> str:
     """The py_config.json that sets the objective's DAG settings (its own, else its use case's)."""
-    files = [name for name in config.files if name.endswith("/py_config.json")]
-    return files[-1] if files else f"maxaiconfigs/{'/'.join(config.ref.parts)}/py_config.json"
+    files = [name for name in config.files if name.endswith("/" + PY_CONFIG)]
+    return files[-1] if files else f"{CONFIGS_DIR}/{'/'.join(config.ref.parts)}/{PY_CONFIG}"
 
 
 @contextlib.contextmanager
