@@ -26,7 +26,7 @@ def test_parallel_validation_matches_sequential(repo: Path, tmp_path: Path) -> N
     refs = discover_objectives(root)
     assert len(refs) == PARALLEL_FROM + 50
     parallel_problems, parallel_status = check_objectives(root, refs, deep=False)
-    sequential_problems, sequential_status = _check_chunk(root, refs)
+    sequential_problems, sequential_status, _ = _check_chunk(root, refs)
     assert parallel_status == sequential_status
     assert sorted(map(str, parallel_problems)) == sorted(set(map(str, sequential_problems)))
     assert sum(status != "ok" for status in parallel_status.values()) == 11  # o31 and the 10 objectives of u27

@@ -7,6 +7,7 @@ import argparse
 from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
 from maxai.cli.scope import resolve_root
+from maxai.config.assets import describe_schedule, schedule_json
 from maxai.config.layout import discover_objectives
 from maxai.config.loader import load_objective
 from maxai.errors import ConfigError
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             entry.update(
                 {
                     "valid": True,
-                    "schedule": config.dag.schedule,
+                    "schedule": schedule_json(config.dag.schedule),
                     "tasks": len(config.tasks),
                     "spark_tasks": spark,
                     "kubepod_tasks": len(config.tasks) - spark,
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                         str(row["usecase"]),
                         str(row["objective"]),
                         str(row["dag_id"]),
-                        str(row["schedule"] or "manual"),
+                        describe_schedule(row["schedule"]),
                         tasks,
                     ]
                 )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
@@ -31,6 +33,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="run KubernetesPod tasks as local subprocesses (development convenience)",
     )
     parser.add_argument("--force", action="store_true", help="recompute outputs that already exist for this date")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for one of the objective's DAG params (@dag.params), as a trigger would give it; "
+        "VALUE is read as JSON when it parses (42, true, [1,2]), else as a string; repeatable",
+    )
     parser.add_argument(
         "--airflow-home", metavar="DIR", help="local Airflow home to use (default: <root>/.maxai/airflow)"
     )
@@ -63,6 +73,36 @@ def _check_date_in_range(
         raise UsageError(f"--date {day}: that day has not begun; a run processes a day whose data exists")
 
 
+def _param_values(given: list[str], declared: dict[str, Any]) -> dict[str, Any]:
+    """``--param`` values checked against the objective's declared params, as Airflow checks a trigger's."""
+    import jsonschema
+
+    from maxai.config.diagnostics import did_you_mean
+    from maxai.config.run_params import param_schema
+    from maxai.factory.lineage import as_json
+
+    values: dict[str, Any] = {}
+    for text in given:
+        name, sep, raw = text.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {text!r}: write NAME=VALUE")
+        if name not in declared:
+            known = f"; it declares {', '.join(sorted(declared))}" if declared else "; it declares none (@dag.params)"
+            raise UsageError(
+                f"--param {name}: the objective has no such param{did_you_mean(name, list(declared))}{known}"
+            )
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        schema = param_schema(as_json(declared[name]))
+        error = next(jsonschema.Draft202012Validator(schema).iter_errors(value), None)
+        if error is not None:
+            raise UsageError(f"--param {name}={raw}: {error.message}")
+        values[name] = value
+    return values
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     root = resolve_root(args.root)
     ref = objective_ref(root, args.domain, args.usecase, args.objective)
@@ -71,6 +111,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     config = load_objective(root, *ref.parts)  # config problems are reported before Airflow starts
     _check_date_in_range(logical_date, config.dag.start_date, config.dag.end_date, args.date is not None)
+    params = _param_values(args.param, dict(config.dag.params))
     pod_tasks = [task.name for task in config.tasks if task.kind == "kubepod"]
     if not args.json:
         out.line(out.paint(f"running {ref.dag_id} for {logical_date}", "bold"))
@@ -91,6 +132,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         force=args.force,
         echo=None if not args.json else (lambda text: None),
         home=Path(args.airflow_home) if args.airflow_home else None,
+        params=params,
     )
     if args.json:
         out.json(

@@ -11,6 +11,7 @@ from typing import Any
 from maxai.cli.arguments import add_command, add_objective_arguments
 from maxai.cli.output import EXIT_OK, Output
 from maxai.cli.scope import objective_ref, resolve_root
+from maxai.config.assets import describe_schedule
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.secrets import is_plaintext_secret
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     out.line(out.paint(config.dag_id, "bold"))
     out.line(f"  files:    {', '.join(config.files)}")
     out.line(
-        f"  schedule: {dag['schedule'] or 'manual'}   start_date: {dag['start_date']}   catchup: {str(dag['catchup']).lower()}"
+        f"  schedule: {describe_schedule(dag['schedule'])}   start_date: {dag['start_date']}   catchup: {str(dag['catchup']).lower()}"
     )
     out.line(
         f"  owner:    {dag['default_args']['owner']}   retries: {dag['default_args']['retries']}   max_active_runs: {dag['max_active_runs']}"

@@ -13,6 +13,7 @@ from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
 from maxai.cli.scope import objectives_for_paths, resolve_root
 from maxai.config.dagfile import dag_file_path
+from maxai.config.data_lineage import ObjectiveData, lineage_problems, objective_data
 from maxai.config.layout import ObjectiveRef, discover_objectives
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig
@@ -42,20 +43,25 @@ PARALLEL_FROM = 400
 """Below this many objectives one process is faster than starting workers."""
 
 
-def _check_chunk(root: Path, refs: list[ObjectiveRef]) -> tuple[list[Problem], dict[str, str]]:
+Checked = tuple[list[Problem], dict[str, str], list[ObjectiveData]]
+"""Problems, a status per DAG id, and the data lineage of each valid objective."""
+
+
+def _check_chunk(root: Path, refs: list[ObjectiveRef]) -> Checked:
     problems: list[Problem] = []
     status: dict[str, str] = {}
+    lineage: list[ObjectiveData] = []
     for ref in refs:
         try:
-            load_objective(root, *ref.parts, use_cache=False)
+            lineage.append(objective_data(load_objective(root, *ref.parts, use_cache=False)))
             status[ref.dag_id] = "ok"
         except ConfigError as error:
             problems.extend(error.problems)
             status[ref.dag_id] = f"{len(error.problems)} problem(s)"
-    return problems, status
+    return problems, status, lineage
 
 
-def _check_in_parallel(root: Path, refs: list[ObjectiveRef], workers: int) -> tuple[list[Problem], dict[str, str]]:
+def _check_in_parallel(root: Path, refs: list[ObjectiveRef], workers: int) -> Checked:
     """Split by use case (each worker then reads a use case's shared files once) over forked workers."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -68,24 +74,62 @@ def _check_in_parallel(root: Path, refs: list[ObjectiveRef], workers: int) -> tu
         chunks[index % len(chunks)].extend(group)
     problems: list[Problem] = []
     status: dict[str, str] = {}
+    lineage: list[ObjectiveData] = []
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk_problems, chunk_status in pool.map(_check_chunk, [root] * len(chunks), chunks):
+        for chunk_problems, chunk_status, chunk_lineage in pool.map(_check_chunk, [root] * len(chunks), chunks):
             problems.extend(chunk_problems)
             status.update(chunk_status)
+            lineage.extend(chunk_lineage)
     order = {ref.dag_id: index for index, ref in enumerate(refs)}
-    return problems, dict(sorted(status.items(), key=lambda item: order[item[0]]))
+    lineage.sort(key=lambda data: order[data.dag_id])
+    return problems, dict(sorted(status.items(), key=lambda item: order[item[0]])), lineage
 
 
-def check_objectives(root: Path, refs: list[ObjectiveRef], deep: bool) -> tuple[list[Problem], dict[str, str]]:
-    """Problems (deduplicated, use-case files are shared) and a status per DAG id."""
+def _lineage_of_the_others(root: Path, refs: list[ObjectiveRef], everything: list[ObjectiveRef]) -> list[ObjectiveData]:
+    """The other objectives' data, to check the given ones against (from the parse cache where unchanged)."""
+    checking = set(refs)
+    others = []
+    for ref in everything:
+        if ref not in checking:
+            with contextlib.suppress(ConfigError):  # reported when that objective itself is validated
+                others.append(objective_data(load_objective(root, *ref.parts)))
+    return others
+
+
+def _one_more(status: str) -> str:
+    count = 0 if status == "ok" else int(status.split()[0])
+    return f"{count + 1} problem(s)"
+
+
+def check_objectives(
+    root: Path, refs: list[ObjectiveRef], deep: bool, everything: list[ObjectiveRef] | None = None
+) -> tuple[list[Problem], dict[str, str]]:
+    """Problems (deduplicated, use-case files are shared) and a status per DAG id.
+
+    ``everything`` (all objectives of the repository, when ``refs`` is a part of them) is what the
+    cross-objective checks (one writer per asset, awaited assets, trigger cycles) compare against.
+    """
     workers = min(os.cpu_count() or 1, 8)
     if deep or workers < 2 or len(refs) < PARALLEL_FROM or sys.platform == "win32":
-        problems, status = _check_chunk(root, refs)
+        problems, status, lineage = _check_chunk(root, refs)
     else:
         try:
-            problems, status = _check_in_parallel(root, refs, workers)
+            problems, status, lineage = _check_in_parallel(root, refs, workers)
         except (OSError, RuntimeError):  # no fork or no processes allowed here: one process still works
-            problems, status = _check_chunk(root, refs)
+            problems, status, lineage = _check_chunk(root, refs)
+    if everything is not None and len(everything) > len(refs):
+        others = _lineage_of_the_others(root, refs, everything)
+        found = lineage_problems(
+            root,
+            lineage + others,
+            checked={ref.dag_id for ref in refs},
+            complete=len(lineage) + len(others) == len(everything),
+        )
+    else:
+        found = lineage_problems(root, lineage, complete=len(lineage) == len(refs))
+    for dag_id, problem in found:
+        problems.append(problem)
+        status[dag_id] = _one_more(status.get(dag_id, "ok"))
     problems = sorted(problems, key=lambda problem: (problem.file, problem.line or 0, problem.column or 0))
     loaded: list[ObjectiveConfig] = []
     if deep:
@@ -138,7 +182,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     root = resolve_root(args.root)
     all_refs = discover_objectives(root)
     refs = objectives_for_paths(root, args.paths, all_refs) if args.paths else all_refs
-    problems, status = check_objectives(root, refs, args.deep)
+    problems, status = check_objectives(root, refs, args.deep, all_refs)
     if not args.paths:
         problems = layout_problems(root, all_refs) + problems
     if args.json:

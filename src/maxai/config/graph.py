@@ -32,13 +32,14 @@ def order_tasks(
             problems.append((name, "lists the same upstream task twice"))
         upstream[name] = tuple(dict.fromkeys(parent for parent in depends_on if parent in known and parent != name))
     if not problems:
-        cycle = _find_cycle(names, upstream)
+        cycle = find_cycle(names, upstream)
         if cycle:
             problems.append((cycle[0], "tasks depend on each other in a cycle: " + " -> ".join([*cycle, cycle[0]])))
     return upstream, problems
 
 
-def _find_cycle(names: list[str], upstream: dict[str, tuple[str, ...]]) -> list[str]:
+def find_cycle(names: list[str], upstream: dict[str, tuple[str, ...]]) -> list[str]:
+    """One cycle along the ``upstream`` edges, as the path that walks it (empty when there is none)."""
     state: dict[str, int] = {}
     for start in names:
         if state.get(start):

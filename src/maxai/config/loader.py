@@ -28,6 +28,7 @@ from maxai.config.models import (
 from maxai.config.objective import ObjectiveConfig
 from maxai.config.paths import check_data_paths, check_spark_paths, doc_md_file, names_markdown_file
 from maxai.config.reading import objective_folders, read_layers
+from maxai.config.run_params import check_run_settings
 from maxai.config.sections import check_pod_objects, clean_kubepod, clean_spark, validate_layers, validated_section
 from maxai.config.tasks import resolve_tasks
 from maxai.errors import ConfigError, Problem
@@ -97,6 +98,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
         py_config, _ = validate_layers(collector, py_layers, PyConfigFile, lambda data: data)
         if py_config is not None:
             check_data_paths(collector, py_layers, py_config)
+            check_run_settings(collector, py_layers, py_config)
             doc_md = py_config.dag.doc_md
             if doc_md is not None and names_markdown_file(doc_md):
                 depends_on.extend(str(folder / doc_md) for folder in (objective_dir, usecase_dir))

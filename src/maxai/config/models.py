@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -26,9 +25,13 @@ from pydantic import (
     model_validator,
 )
 
+from maxai.config.assets import AssetSchedule
 from maxai.config.k8s_fields import K8S_OBJECT_FIELDS as K8S_OBJECT_FIELDS  # re-exported
 from maxai.config.layout import DAG_SECTION as DAG_SECTION  # re-exported
 from maxai.config.layout import NAME_PATTERN as NAME_PATTERN  # re-exported
+from maxai.config.model_base import NonEmptyStr as NonEmptyStr  # re-exported
+from maxai.config.model_base import StrictModel as StrictModel  # re-exported
+from maxai.config.run_params import ForEach, RunParams
 from maxai.config.schedule import (
     Partition,
     schedule_problem,
@@ -70,7 +73,6 @@ Seconds = Annotated[
     ),
 ]
 TaskName = Annotated[str, StringConstraints(pattern=TASK_NAME_PATTERN)]
-NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 MEMORY_PATTERN = r"(?i)^\d+(?:[kmgtp]b?)?$"
 FUNCTION_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
 MemorySize = Annotated[str, StringConstraints(pattern=MEMORY_PATTERN)]
@@ -113,12 +115,6 @@ def _spark_scalar(value: Any) -> Any:
 
 
 SparkValue = Annotated[str, BeforeValidator(_spark_scalar), WithJsonSchema({"type": ["string", "number", "boolean"]})]
-
-
-class StrictModel(BaseModel):
-    """Unknown keys are errors; values are not coerced across JSON types."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
 
 
 TriggerRule = Literal[
@@ -271,9 +267,10 @@ class DagSettings(StrictModel):
         default="day",
         description="How outputs are partitioned: one folder per day (ds=2026-02-10), hour (.../hour=05) or minute",
     )
-    schedule: str | None = Field(
+    schedule: str | AssetSchedule | None = Field(
         default=None,
-        description="Five-field cron expression or preset (@daily, @hourly, @once, @continuous); null = manual only",
+        description="Five-field cron expression or preset (@daily, @hourly, @once, @continuous), "
+        "or {'assets': [...]} to run when upstream data is updated; null = manual only",
     )
     end_date: ConfigDate | None = None
     catchup: bool = False
@@ -284,11 +281,22 @@ class DagSettings(StrictModel):
     max_active_tasks: PositiveInt = 16
     dagrun_timeout: Seconds | None = None
     default_args: DefaultArgs = Field(default_factory=DefaultArgs)
+    params: RunParams = Field(
+        default_factory=dict,
+        description="Run parameters shown in the trigger form, as JSON Schema (Airflow's Param); "
+        "handlers read them as task.run_params",
+    )
 
     @field_validator("schedule")
     @classmethod
-    def _check_schedule(cls, value: str | None, info: ValidationInfo) -> str | None:
+    def _check_schedule(cls, value: str | AssetSchedule | None, info: ValidationInfo) -> str | AssetSchedule | None:
         """Parsed as Airflow parses it; each run must get its own output partition."""
+        if isinstance(value, AssetSchedule):
+            if value.cron in ("@continuous", "@once"):
+                raise ValueError(f"{value.cron!r} cannot be combined with assets; use a cron expression or preset")
+            if value.cron is not None:
+                cls._check_schedule(value.cron, info)
+            return value
         if value is None or value == "@once":
             return value
         partition = info.data.get("partition", "day")
@@ -335,6 +343,11 @@ class TaskParams(StrictModel):
     )
     args: dict[str, JsonValue] = Field(default_factory=dict)
     force: bool = Field(default=False, description="Redo work even when the output already exists")
+    for_each: ForEach | None = Field(
+        default=None,
+        description="Run the task once per value, in parallel: {'region': ['eu', 'us']}; each run finds its "
+        "value in args and writes its own output partition (.../region=eu)",
+    )
 
 
 class PyConfigFile(StrictModel):

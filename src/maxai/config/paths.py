@@ -77,7 +77,7 @@ def _check_code_path_uncached(value: str, root: Path, code_dir: Path, folder_sta
     return None
 
 
-def _check_data_path(value: str) -> str | None:
+def data_path_problem(value: str) -> str | None:
     if "{{" in value or "{%" in value:
         return (
             f"{value!r}: py_config paths are not templated (the folder would be named literally); "
@@ -124,7 +124,7 @@ def check_data_paths(collector: ProblemCollector, layers: list[Layer], py_config
             value = getattr(params, setting)
             places = value.items() if isinstance(value, dict) else [(None, value)] if value is not None else []
             for key, item in places:
-                problem = _check_data_path(item)
+                problem = data_path_problem(item)
                 if problem:
                     path: JsonPath = (name, setting) if key is None else (name, setting, key)
                     collector.add(layers, path, problem)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -13,8 +14,9 @@ from maxai.config import cache
 from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG, USECASES_DIR, ObjectiveRef, find_root, real_path
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import Partition
+from maxai.factory.lineage import airflow_schedule, as_json, produced_assets, task_lineage
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
-from maxai.runtime.context import DATE_PARAM, ENV_DATA_DIR, FORCE_PARAM
+from maxai.runtime.context import DATE_PARAM, ENV_DATA_DIR, ENV_ITEM, FORCE_PARAM
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
@@ -54,6 +56,22 @@ def _default_args(settings: DagSettings) -> dict[str, Any]:
 # A date, or a date and time for objectives partitioned by hour or minute (jsonschema's date-time
 # format checker needs an optional package, so the time part is checked by pattern and at run time).
 _DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]00:?00)?$"
+
+
+def declared_params(settings: DagSettings) -> dict[str, Any]:
+    """The objective's own ``@dag.params`` as Airflow Params (no default: the trigger form requires a value)."""
+    from airflow.sdk import Param
+
+    from maxai.config.run_params import param_schema
+
+    declared = {}
+    for name, param in settings.params.items():
+        written = as_json(param)
+        if "default" in written:
+            declared[name] = Param(written["default"], **param_schema(written))
+        else:
+            declared[name] = Param(**param_schema(written))
+    return declared
 
 
 def run_params(partition: Partition = "day") -> dict[str, Any]:
@@ -111,28 +129,47 @@ def _local_pod_data_dir(config: ObjectiveConfig, task: ResolvedTask) -> str:
     return data_dir(config) if on_a_volume else str(own)
 
 
-def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: PodMode) -> Any:
-    arguments = kubepod_arguments(config, task)
+def _operator(operator_class: Any, task: ResolvedTask, dag: DAG, arguments: dict[str, Any]) -> Any:
+    """One operator, or for a ``for_each`` task one mapped operator: a run per value, each with its own
+    ``MAXAI_ITEM`` (the only argument that differs, so the mapping shows one expanded argument)."""
+    for_each = task.params.for_each
+    if not for_each:
+        return operator_class(task_id=task.name, dag=dag, **arguments)
+    ((key, values),) = for_each.items()
+    env_vars = arguments.pop("env_vars")
+    per_value = [{**env_vars, ENV_ITEM: json.dumps({key: value})} for value in values]
+    return operator_class.partial(task_id=task.name, dag=dag, **arguments).expand(env_vars=per_value)
+
+
+def _pod_operator(
+    config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: PodMode, lineage: dict[str, list[Any]]
+) -> Any:
+    arguments = {**kubepod_arguments(config, task), **lineage}
     if pods == "kubernetes":
         from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 
-        return KubernetesPodOperator(task_id=task.name, dag=dag, **arguments)
+        return _operator(KubernetesPodOperator, task, dag, arguments)
     from maxai.config.models import OperatorArgs
     from maxai.factory.local_pods import LocalPodOperator, SkippedPodOperator
 
-    base = {key: arguments[key] for key in OperatorArgs.model_fields if key in arguments}
+    base = {key: arguments[key] for key in (*OperatorArgs.model_fields, *lineage) if key in arguments}
     if pods == "skip":
-        return SkippedPodOperator(task_id=task.name, dag=dag, reason=SKIPPED_POD_REASON, **base)
-    return LocalPodOperator(
-        task_id=task.name,
-        dag=dag,
-        image=arguments["image"],
-        cmds=list(arguments.get("cmds", [])),
-        arguments=list(arguments.get("arguments", [])),
-        env_vars=arguments["env_vars"],
-        handler_path=str(config.root / USECASES_DIR / config.ref.domain),
-        data_dir=_local_pod_data_dir(config, task),
-        **base,
+        return _operator(
+            SkippedPodOperator, task, dag, {**base, "reason": SKIPPED_POD_REASON, "env_vars": arguments["env_vars"]}
+        )
+    return _operator(
+        LocalPodOperator,
+        task,
+        dag,
+        {
+            **base,
+            "image": arguments["image"],
+            "cmds": list(arguments.get("cmds", [])),
+            "arguments": list(arguments.get("arguments", [])),
+            "env_vars": arguments["env_vars"],
+            "handler_path": str(config.root / USECASES_DIR / config.ref.domain),
+            "data_dir": _local_pod_data_dir(config, task),
+        },
     )
 
 
@@ -182,7 +219,6 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
     ``pods`` other than "kubernetes" is for ``maxai run`` on a machine without a cluster:
     "local" runs each pod's command as a subprocess, "skip" skips pod tasks.
     """
-    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
     from airflow.sdk import DAG
 
     settings = config.dag
@@ -191,7 +227,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
     with _refusals_as_config_errors(_py_config_file(config), (DAG_SECTION,), "Airflow's DAG"):
         dag = DAG(
             dag_id=ref.dag_id,
-            schedule=settings.schedule,
+            schedule=airflow_schedule(settings.schedule),
             start_date=_utc(settings.start_date),
             end_date=_utc(settings.end_date) if settings.end_date is not None else None,
             catchup=settings.catchup,
@@ -202,16 +238,21 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
             max_active_tasks=settings.max_active_tasks,
             dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
             default_args=_default_args(settings),
-            params=run_params(settings.partition),
+            params={**declared_params(settings), **run_params(settings.partition)},
         )
     operators: dict[str, Any] = {}
+    produced = produced_assets(config)
     for task in config.tasks:
         operator = "SparkSubmitOperator" if task.kind == "spark" else "KubernetesPodOperator"
         with _refusals_as_config_errors(task.source, ("tasks",), f"{operator} of task {task.name!r}"):
+            lineage = task_lineage(config, task, produced)
             if task.kind == "spark":
-                operators[task.name] = SparkSubmitOperator(task_id=task.name, dag=dag, **spark_arguments(config, task))
+                from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+                arguments = {**spark_arguments(config, task), **lineage}
+                operators[task.name] = _operator(SparkSubmitOperator, task, dag, arguments)
             else:
-                operators[task.name] = _pod_operator(config, task, dag, pods)
+                operators[task.name] = _pod_operator(config, task, dag, pods, lineage)
     for task in config.tasks:
         for upstream in task.upstream:
             operators[upstream] >> operators[task.name]

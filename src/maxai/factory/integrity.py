@@ -5,9 +5,11 @@ Used by the test suite, the ``maxai.testing`` pytest plugin and ``maxai validate
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from maxai.config.objective import ObjectiveConfig
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.runtime.context import ENV_ITEM
 
 
 def pod_manifest(operator: Any) -> dict[str, Any]:
@@ -33,11 +35,37 @@ def pod_problems(manifest: dict[str, Any]) -> list[str]:
     return []
 
 
+def mapped_instances(operator: Any) -> list[Any]:
+    """The operator, or for a ``for_each`` task one plain operator per value, as the task runner builds
+    each mapped run (the partial arguments with that run's expanded ones), to check them like any other."""
+    if not getattr(operator, "is_mapped", False):
+        return [operator]
+    expanded: dict[str, list[Any]] = operator.expand_input.value
+    count = len(next(iter(expanded.values())))
+    return [
+        operator.operator_class(
+            task_id=operator.task_id,
+            **operator.partial_kwargs,
+            **{name: values[index] for name, values in expanded.items()},
+        )
+        for index in range(count)
+    ]
+
+
+def _mapping_problems(operator: Any, for_each: dict[str, list[Any]] | None, name: str) -> list[str]:
+    mapped = bool(getattr(operator, "is_mapped", False))
+    if not for_each:
+        return [f"{name}: is mapped, but the config has no for_each"] if mapped else []
+    if not mapped:
+        return [f"{name}: the config maps it over {for_each}, but it is a single task"]
+    ((key, values),) = for_each.items()
+    items = [json.loads(env[ENV_ITEM]) for env in operator.expand_input.value["env_vars"]]
+    expected = [{key: value} for value in values]
+    return [] if items == expected else [f"{name}: mapped over {items}, expected {expected}"]
+
+
 def dag_problems(dag: Any, config: ObjectiveConfig) -> list[str]:
     """Differences between a built DAG and the objective's resolved configs."""
-    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
-
     problems: list[str] = []
     if dag.dag_id != config.dag_id:
         problems.append(f"dag_id is {dag.dag_id!r}, expected {config.dag_id!r}")
@@ -52,23 +80,35 @@ def dag_problems(dag: Any, config: ObjectiveConfig) -> list[str]:
             problems.append(
                 f"{task.name}: upstream {sorted(operator.upstream_task_ids)}, expected {sorted(task.upstream)}"
             )
-        if task.kind == "spark":
-            if not isinstance(operator, SparkSubmitOperator):
-                problems.append(f"{task.name}: is {type(operator).__name__}, expected SparkSubmitOperator")
-                continue
-            if operator.conf != task.arguments.get("conf", {}):
-                problems.append(
-                    f"{task.name}: Spark conf {operator.conf} differs from the config {task.arguments.get('conf')}"
-                )
-            if operator.application != task.arguments["application"]:
-                problems.append(
-                    f"{task.name}: application {operator.application!r}, expected {task.arguments['application']!r}"
-                )
-        else:
-            if not isinstance(operator, KubernetesPodOperator):
-                problems.append(f"{task.name}: is {type(operator).__name__}, expected KubernetesPodOperator")
-                continue
-            if operator.image != task.arguments["image"]:
-                problems.append(f"{task.name}: image {operator.image!r}, expected {task.arguments['image']!r}")
-            problems.extend(f"{task.name}: pod {problem}" for problem in pod_problems(pod_manifest(operator)))
+        mapping = _mapping_problems(operator, task.params.for_each, task.name)
+        if mapping:
+            problems.extend(mapping)
+            continue
+        for instance in mapped_instances(operator):
+            problems.extend(_operator_problems(instance, task))
+    return problems
+
+
+def _operator_problems(operator: Any, task: ResolvedTask) -> list[str]:
+    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    problems: list[str] = []
+    if task.kind == "spark":
+        if not isinstance(operator, SparkSubmitOperator):
+            return [f"{task.name}: is {type(operator).__name__}, expected SparkSubmitOperator"]
+        if operator.conf != task.arguments.get("conf", {}):
+            problems.append(
+                f"{task.name}: Spark conf {operator.conf} differs from the config {task.arguments.get('conf')}"
+            )
+        if operator.application != task.arguments["application"]:
+            problems.append(
+                f"{task.name}: application {operator.application!r}, expected {task.arguments['application']!r}"
+            )
+    else:
+        if not isinstance(operator, KubernetesPodOperator):
+            return [f"{task.name}: is {type(operator).__name__}, expected KubernetesPodOperator"]
+        if operator.image != task.arguments["image"]:
+            problems.append(f"{task.name}: image {operator.image!r}, expected {task.arguments['image']!r}")
+        problems.extend(f"{task.name}: pod {problem}" for problem in pod_problems(pod_manifest(operator)))
     return problems

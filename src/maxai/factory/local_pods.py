@@ -79,9 +79,11 @@ class SkippedPodOperator(BaseOperator):
 
     ui_color = "#eeeeee"
 
-    def __init__(self, *, reason: str, **kwargs: Any) -> None:
+    def __init__(self, *, reason: str, env_vars: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reason = reason
+        self.env_vars = env_vars or {}
+        """What the pod would have been given (a ``for_each`` task maps over it)."""
 
     def execute(self, context: Any) -> None:
         from airflow.sdk.exceptions import AirflowSkipException

@@ -28,7 +28,14 @@ def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]
     """
     ref = config.ref
     maxai_env = task_environment(
-        ref.domain, ref.usecase, ref.objective, task.name, task.params_json, data_dir(config), config.dag.partition
+        ref.domain,
+        ref.usecase,
+        ref.objective,
+        task.name,
+        task.params_json,
+        data_dir(config),
+        config.dag.partition,
+        tuple(config.dag.params),
     )
     merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(task.arguments.get("env_vars") or {})}
     merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})

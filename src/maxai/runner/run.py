@@ -88,17 +88,23 @@ def task_log_tail(log_file: Path, task: str, lines: int = LOG_TAIL_LINES) -> lis
     return collected[-lines:]
 
 
+def instance_name(instance: Any) -> str:
+    """A task instance as users name it: ``task``, or ``task[2]`` for one run of a ``for_each`` task."""
+    map_index = getattr(instance, "map_index", -1)
+    return instance.task_id if map_index is None or map_index < 0 else f"{instance.task_id}[{map_index}]"
+
+
 def _attach_progress(dag: Any, echo: Callable[[str], None]) -> None:
     started: dict[str, float] = {}
 
     def on_start(context: Any) -> None:
-        name = context["ti"].task_id
+        name = instance_name(context["ti"])
         started[name] = time.monotonic()
         echo(f"  ... {name} running")
 
     def finished(state: str) -> Callable[[Any], None]:
         def report(context: Any) -> None:
-            name = context["ti"].task_id
+            name = instance_name(context["ti"])
             elapsed = time.monotonic() - started.get(name, time.monotonic())
             echo(f"  {state:>7} {name} ({elapsed:.1f}s)")
 
@@ -123,14 +129,16 @@ def run_objective(
     force: bool = False,
     echo: Callable[[str], None] | None = None,
     home: Path | None = None,
+    params: dict[str, Any] | None = None,
 ) -> RunOutcome:
     """Run the objective for ``logical_date``; returns the per-task outcome (never raises on task failure).
 
+    ``params`` are values of the objective's declared DAG params, as a trigger would give them.
     The environment Airflow and Spark need is set for the run and restored afterwards.
     """
     saved_environment = dict(os.environ)
     try:
-        return _run(root, ref, logical_date, pods, force, echo, home)
+        return _run(root, ref, logical_date, pods, force, echo, home, params or {})
     finally:
         os.environ.clear()
         os.environ.update(saved_environment)
@@ -144,6 +152,7 @@ def _run(
     force: bool,
     echo: Callable[[str], None] | None,
     home: Path | None,
+    params: dict[str, Any],
 ) -> RunOutcome:
     local = prepare(root, home)
     from maxai.config.loader import load_objective
@@ -164,12 +173,12 @@ def _run(
             (echo or (lambda text: print(text, file=terminal, flush=True)))(message)
 
         _attach_progress(dag, say)
-        run = dag.test(logical_date=when, run_conf={FORCE_PARAM: force})
+        run = dag.test(logical_date=when, run_conf={**params, FORCE_PARAM: force})
     order = {task.name: index for index, task in enumerate(config.tasks)}
     outcomes = []
-    for instance in sorted(run.get_task_instances(), key=lambda ti: order.get(ti.task_id, 0)):
+    for instance in sorted(run.get_task_instances(), key=lambda ti: (order.get(ti.task_id, 0), ti.map_index)):
         state = str(instance.state.value if hasattr(instance.state, "value") else instance.state)
         tail = task_log_tail(log_file, instance.task_id) if state not in ("success", "skipped") else []
-        outcomes.append(TaskOutcome(instance.task_id, state, instance.duration, tail))
+        outcomes.append(TaskOutcome(instance_name(instance), state, instance.duration, tail))
     run_state = str(run.state.value if hasattr(run.state, "value") else run.state)
     return RunOutcome(ref.dag_id, logical_date, run_state, log_file, outcomes)

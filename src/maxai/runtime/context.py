@@ -7,6 +7,8 @@ This module imports nothing heavy: it is loaded inside Spark drivers and pods.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 ENV_DOMAIN = "MAXAI_DOMAIN"
 ENV_USECASE = "MAXAI_USECASE"
 ENV_OBJECTIVE = "MAXAI_OBJECTIVE"
@@ -19,6 +21,10 @@ ENV_DATE_SOURCE = "MAXAI_DATE_SOURCE"
 ENV_RUN_ID = "MAXAI_RUN_ID"
 ENV_RUN_TYPE = "MAXAI_RUN_TYPE"
 ENV_DATA_DIR = "MAXAI_DATA_DIR"
+ENV_RUN_PARAMS = "MAXAI_RUN_PARAMS"
+"""The DAG params of the run (those the objective declares in ``@dag.params``), as JSON."""
+ENV_ITEM = "MAXAI_ITEM"
+"""For a ``for_each`` task: the value this mapped run handles, as JSON (``{"region": "eu"}``)."""
 FORCE_ENV = "MAXAI_FORCE"
 """``1`` makes every task recompute outputs that already exist (the run's ``force`` param)."""
 
@@ -39,6 +45,12 @@ DATE_SOURCE_TEMPLATE = (
 RUN_TYPE_TEMPLATE = "{{ dag_run.run_type.value if dag_run.run_type.value is defined else dag_run.run_type }}"
 FORCE_TEMPLATE = "{{ '1' if params." + FORCE_PARAM + " else '' }}"
 
+
+def run_params_template(names: Sequence[str]) -> str:
+    """The JSON of the run's values of the declared params (names are identifiers: checked by the config)."""
+    return "{{ {" + ", ".join(f"{name!r}: params[{name!r}]" for name in names) + "} | tojson }}"
+
+
 IDENTITY_VARIABLES = (
     ENV_DOMAIN,
     ENV_USECASE,
@@ -52,18 +64,27 @@ IDENTITY_VARIABLES = (
     ENV_RUN_ID,
     ENV_RUN_TYPE,
     FORCE_ENV,
+    ENV_RUN_PARAMS,
+    ENV_ITEM,
 )
 
 
 def task_environment(
-    domain: str, usecase: str, objective: str, task: str, params_json: str, data_dir: str, partition: str = "day"
+    domain: str,
+    usecase: str,
+    objective: str,
+    task: str,
+    params_json: str,
+    data_dir: str,
+    partition: str = "day",
+    run_param_names: Sequence[str] = (),
 ) -> dict[str, str]:
     """The variables the factory gives a task; ``params_json`` comes from :func:`encode_params`.
 
-    The run's date and time, id, type and ``force`` are Airflow templates rendered at run time;
-    ``partition`` (day, hour, minute) is how the objective's outputs are partitioned.
+    The run's date and time, id, type, ``force`` and declared params are Airflow templates rendered
+    at run time; ``partition`` (day, hour, minute) is how the objective's outputs are partitioned.
     """
-    return {
+    environment = {
         ENV_DOMAIN: domain,
         ENV_USECASE: usecase,
         ENV_OBJECTIVE: objective,
@@ -78,3 +99,6 @@ def task_environment(
         FORCE_ENV: FORCE_TEMPLATE,
         ENV_DATA_DIR: data_dir,
     }
+    if run_param_names:
+        environment[ENV_RUN_PARAMS] = run_params_template(run_param_names)
+    return environment

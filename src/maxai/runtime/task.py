@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,13 @@ from maxai.runtime.context import (
     ENV_DATA_DIR,
     ENV_DATE_SOURCE,
     ENV_DOMAIN,
+    ENV_ITEM,
     ENV_OBJECTIVE,
     ENV_PARAMS,
     ENV_PARTITION,
     ENV_RUN_DATE,
     ENV_RUN_ID,
+    ENV_RUN_PARAMS,
     ENV_RUN_TIME,
     ENV_RUN_TYPE,
     ENV_TASK,
@@ -56,6 +58,10 @@ class TaskContext:
     """The moment this run processes (UTC), for objectives partitioned by hour or minute; midnight otherwise."""
     partition: Partition = "day"
     """How outputs are partitioned: ``day`` (``ds=...``), ``hour`` (``ds=.../hour=05``) or ``minute``."""
+    run_params: Mapping[str, Any] = field(default_factory=dict)
+    """The values of the DAG params the objective declares (``@dag.params``) for this run."""
+    item: Mapping[str, Any] = field(default_factory=dict)
+    """For a ``for_each`` task, the value this run handles (``{"region": "eu"}``); empty otherwise."""
 
     @property
     def moment(self) -> datetime:
@@ -67,7 +73,8 @@ class TaskContext:
 
     @property
     def args(self) -> Mapping[str, Any]:
-        return self.params.args
+        """The task's ``args`` from py_config.json, with its ``for_each`` value when it has one."""
+        return {**self.params.args, **self.item} if self.item else self.params.args
 
     def _setting(self, setting: str, key: str | None) -> str:
         value = getattr(self.params, setting)
@@ -101,8 +108,13 @@ class TaskContext:
         return self.dated(path) if dated else path
 
     def output_path(self, key: str | None = None) -> str:
-        """The task's ``output`` (or ``output[key]``) partition for the date this run processes, resolved."""
-        return self.dated(self.resolve(self._setting("output", key)))
+        """The task's ``output`` (or ``output[key]``) partition for the date this run processes, resolved.
+
+        A ``for_each`` run writes below the date, in a folder of its value (``.../ds=2026-01-31/region=eu``),
+        so that a task downstream reads all values of the date as one partitioned dataset.
+        """
+        dated = self.dated(self.resolve(self._setting("output", key)))
+        return "/".join([dated, *(f"{name}={value}" for name, value in self.item.items())])
 
     def is_done(self, path: str) -> bool:
         """True when ``path`` holds a completed output (its ``_SUCCESS`` marker, or the file itself)."""
@@ -211,6 +223,8 @@ def current_task(environ: Mapping[str, str] | None = None) -> TaskContext:
         except ValueError:
             raise TaskContextError(f"{ENV_RUN_TIME}={raw_time!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
     context = TaskContext(
+        run_params=_json_object(env, ENV_RUN_PARAMS),
+        item=_json_object(env, ENV_ITEM),
         domain=_require(env, ENV_DOMAIN),
         usecase=_require(env, ENV_USECASE),
         objective=_require(env, ENV_OBJECTIVE),
@@ -229,12 +243,25 @@ def current_task(environ: Mapping[str, str] | None = None) -> TaskContext:
     return context
 
 
+def _json_object(environ: Mapping[str, str], name: str) -> dict[str, Any]:
+    raw = environ.get(name)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise TaskContextError(f"{name} is not JSON: {raw[:200]!r}") from None
+    if not isinstance(value, dict):
+        raise TaskContextError(f"{name} is not a JSON object: {raw[:200]!r}")
+    return value
+
+
 _announced: set[tuple[str, str]] = set()
 
 
 def _announce(context: TaskContext) -> None:
     """Say once per process, in the task's log, which date this task processes and why."""
-    key = (context.run_id, context.task)
+    key = (context.run_id, context.task + json.dumps(context.item, sort_keys=True))
     if key in _announced:
         return
     _announced.add(key)
@@ -243,4 +270,5 @@ def _announce(context: TaskContext) -> None:
     what = context.run_date.isoformat()
     if context.partition != "day":
         what = f"{context.moment:%Y-%m-%d %H:%M} UTC ({context.partition} partition)"
-    print(f"maxai: {context.dag_id} / {context.task} processes {what}{source}, {run}", flush=True)
+    item = "".join(f" [{key}={value}]" for key, value in context.item.items())
+    print(f"maxai: {context.dag_id} / {context.task}{item} processes {what}{source}, {run}", flush=True)

@@ -1,0 +1,62 @@
+"""Airflow Assets from config: task outlets and inlets, and asset schedules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maxai.config.assets import DataAsset, data_asset, paths_of
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
+
+
+def as_json(value: Any) -> Any:
+    """A model as its JSON dump; settings served from the parse cache are JSON already."""
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+
+
+def _airflow_asset(asset: DataAsset) -> Any:
+    from airflow.sdk import Asset
+
+    return Asset(name=asset.name, uri=asset.uri)
+
+
+def produced_assets(config: ObjectiveConfig) -> set[DataAsset]:
+    return {data_asset(path) for task in config.tasks for path in paths_of(task.params.output)}
+
+
+def task_lineage(config: ObjectiveConfig, task: ResolvedTask, produced: set[DataAsset]) -> dict[str, list[Any]]:
+    """``outlets``: every output of the task; ``inlets``: its inputs that no task of this objective writes."""
+    outlets = sorted({data_asset(path) for path in paths_of(task.params.output)})
+    inlets = sorted({data_asset(path) for path in paths_of(task.params.input)} - produced)
+    lineage: dict[str, list[Any]] = {}
+    if outlets:
+        lineage["outlets"] = [_airflow_asset(asset) for asset in outlets]
+    if inlets:
+        lineage["inlets"] = [_airflow_asset(asset) for asset in inlets]
+    return lineage
+
+
+def _condition(condition: Any) -> Any:
+    from airflow.sdk import AssetAll, AssetAny
+
+    if isinstance(condition, str):
+        return _airflow_asset(data_asset(condition))
+    if isinstance(condition, list):
+        condition = {"all": condition}
+    if "external" in condition:
+        return _airflow_asset(data_asset(condition["external"]))
+    if "all" in condition:
+        return AssetAll(*(_condition(item) for item in condition["all"]))
+    return AssetAny(*(_condition(item) for item in condition["any"]))
+
+
+def airflow_schedule(schedule: Any, timezone: str = "UTC") -> Any:
+    """What ``DAG(schedule=...)`` takes: a cron string or preset, an asset condition, or both (whichever first)."""
+    schedule = as_json(schedule)
+    if not isinstance(schedule, dict):
+        return schedule
+    assets = _condition(schedule["assets"])
+    if schedule.get("cron") is None:
+        return assets
+    from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
+    return AssetOrTimeSchedule(timetable=CronTriggerTimetable(schedule["cron"], timezone=timezone), assets=assets)
