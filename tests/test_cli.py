@@ -16,7 +16,9 @@ MAXAI = str(Path(sys.executable).with_name("maxai"))
 
 
 def maxai(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if key not in ("MAXAI_ROOT", "NO_COLOR")}
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("MAXAI_ROOT", "NO_COLOR", "FORCE_COLOR")
+    }
     environment.update(env or {})
     return subprocess.run([MAXAI, *args], cwd=cwd, capture_output=True, text=True, env=environment, check=False)
 
