@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import html
-import shutil
-import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from maxai.cli.arguments import add_command, add_objective_arguments
+from maxai.cli.diagram import FORMATS, BoxStyle, Diagram, Edge, GraphvizError, Node, written
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
 from maxai.cli.scope import objective_ref, resolve_root
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig
 
 _KIND_LABEL = {"spark": "SparkSubmit", "kubepod": "KubernetesPod"}
-_KIND_FILL = {"spark": "#fde9d9", "kubepod": "#dbe8fb"}
-_KIND_STROKE = {"spark": "#e25a1c", "kubepod": "#326ce5"}
+_KIND_STYLE = {"spark": BoxStyle("#fde9d9", "#e25a1c"), "kubepod": BoxStyle("#dbe8fb", "#326ce5")}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,7 +24,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "graph",
         help="draw an objective's DAG (mermaid, dot, svg, png)",
         description="Draw the task graph of one objective. mermaid and dot are text (for docs and pull "
-        "requests); svg is drawn by maxai itself; png needs Graphviz's `dot` on PATH.",
+        "requests); svg and png are drawn by Graphviz's `dot`, which must be on PATH.",
     )
     add_objective_arguments(parser)
     parser.add_argument(
@@ -39,105 +37,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(handler=run)
 
 
-def mermaid(config: ObjectiveConfig) -> str:
-    ids = {task.name: f"t{index}" for index, task in enumerate(config.tasks)}
-    lines = ["flowchart LR"]
-    for task in config.tasks:
-        lines.append(f'    {ids[task.name]}["{task.name}<br/><small>{_KIND_LABEL[task.kind]}</small>"]:::{task.kind}')
-    for task in config.tasks:
-        lines.extend(f"    {ids[upstream]} --> {ids[task.name]}" for upstream in task.upstream)
-    for kind in ("spark", "kubepod"):
-        lines.append(f"    classDef {kind} fill:{_KIND_FILL[kind]},stroke:{_KIND_STROKE[kind]}")
-    return "\n".join(lines) + "\n"
+def objective_diagram(config: ObjectiveConfig) -> Diagram:
+    """One box per task (its name and operator), one arrow per upstream task."""
+    return Diagram(
+        title=config.dag_id,
+        nodes=tuple(Node(task.name, _KIND_LABEL[task.kind], task.kind) for task in config.tasks),
+        edges=tuple(Edge(upstream, task.name) for task in config.tasks for upstream in task.upstream),
+        styles=_KIND_STYLE,
+    )
 
 
-def dot(config: ObjectiveConfig) -> str:
-    lines = [
-        f'digraph "{config.dag_id}" {{',
-        "    rankdir=LR;",
-        '    node [shape=box, style="rounded,filled", fontname="Helvetica"];',
-        f'    label="{config.dag_id}"; labelloc=t; fontname="Helvetica";',
-    ]
-    for task in config.tasks:
-        lines.append(
-            f'    "{task.name}" [label="{task.name}\\n{_KIND_LABEL[task.kind]}", '
-            f'fillcolor="{_KIND_FILL[task.kind]}", color="{_KIND_STROKE[task.kind]}"];'
-        )
-    for task in config.tasks:
-        lines.extend(f'    "{upstream}" -> "{task.name}";' for upstream in task.upstream)
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _layers(config: ObjectiveConfig) -> dict[str, int]:
-    layer: dict[str, int] = {}
-    for task in config.tasks:  # tasks are in task_id order; upstream may come later with depends_on
-        layer[task.name] = 0
-    changed = True
-    while changed:
-        changed = False
-        for task in config.tasks:
-            depth = max((layer[upstream] + 1 for upstream in task.upstream), default=0)
-            if depth != layer[task.name]:
-                layer[task.name], changed = depth, True
-    return layer
-
-
-def svg(config: ObjectiveConfig) -> str:
-    width_box, height_box, gap_x, gap_y, margin = 190, 52, 70, 28, 24
-    layer = _layers(config)
-    columns: dict[int, list[str]] = {}
-    for task in config.tasks:
-        columns.setdefault(layer[task.name], []).append(task.name)
-    position = {}
-    for column, names in columns.items():
-        for row, name in enumerate(names):
-            position[name] = (margin + column * (width_box + gap_x), margin + 30 + row * (height_box + gap_y))
-    width = margin * 2 + (max(columns) + 1) * width_box + max(columns) * gap_x
-    height = margin * 2 + 30 + max(len(names) for names in columns.values()) * (height_box + gap_y) - gap_y
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{margin}" y="{margin + 8}" font-size="15" font-weight="bold">{html.escape(config.dag_id)}</text>',
-    ]
-    for task in config.tasks:
-        x2, y2 = position[task.name]
-        for upstream in task.upstream:
-            x1, y1 = position[upstream]
-            parts.append(
-                f'<line x1="{x1 + width_box}" y1="{y1 + height_box / 2}" x2="{x2}" y2="{y2 + height_box / 2}" '
-                'stroke="#555" stroke-width="1.5" marker-end="url(#arrow)"/>'
-            )
-    for task in config.tasks:
-        x, y = position[task.name]
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="{width_box}" height="{height_box}" rx="8" '
-            f'fill="{_KIND_FILL[task.kind]}" stroke="{_KIND_STROKE[task.kind]}" stroke-width="1.5"/>'
-        )
-        parts.append(
-            f'<text x="{x + width_box / 2}" y="{y + 22}" font-size="13" text-anchor="middle">{html.escape(task.name)}</text>'
-        )
-        parts.append(
-            f'<text x="{x + width_box / 2}" y="{y + 40}" font-size="11" fill="#555" text-anchor="middle">{_KIND_LABEL[task.kind]}</text>'
-        )
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
-
-
-def png(config: ObjectiveConfig) -> bytes:
-    executable = shutil.which("dot")
-    if executable is None:
-        raise RuntimeError(
-            "--format png needs Graphviz's `dot` on PATH (Debian: apt-get install graphviz); --format svg needs nothing"
-        )
-    result = subprocess.run([executable, "-Tpng"], input=dot(config).encode(), capture_output=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
-    return result.stdout
-
-
-FORMATS = ("mermaid", "dot", "svg", "png")
 FORMAT_OF_EXTENSION = {
     ".mmd": "mermaid",
     ".mermaid": "mermaid",
@@ -167,34 +76,33 @@ def chosen_format(requested: str | None, output: str | None) -> str:
     return requested
 
 
-def run(args: argparse.Namespace, out: Output) -> int:
-    root = resolve_root(args.root)
-    ref = objective_ref(root, args.domain, args.usecase, args.objective)
+def check_destination(args: argparse.Namespace) -> None:
+    """Usage errors of ``--format``/``-o``/``--json`` together, found before anything is read or drawn."""
     args.format = chosen_format(args.format, args.output)
     if args.json and not args.output and args.format == "png":
         raise UsageError("--format png is binary: give -o FILE with --json")
-    config = load_objective(root, *ref.parts)
-    if args.format == "png":
-        if not args.output and sys.stdout.isatty():
-            raise UsageError("--format png writes binary data: give -o FILE or redirect standard output")
-        try:
-            data = png(config)
-        except RuntimeError as error:
-            out.error(f"maxai graph: {error}")
-            return EXIT_PROBLEMS
-    else:
-        data = {"mermaid": mermaid, "dot": dot, "svg": svg}[args.format](config).encode()
+    if args.format == "png" and not args.output and sys.stdout.isatty():
+        raise UsageError("--format png writes binary data: give -o FILE or redirect standard output")
+    if args.output and not Path(args.output).parent.is_dir():
+        raise UsageError(f"-o {args.output}: folder {Path(args.output).parent} does not exist")
+
+
+def publish(diagram: Diagram, args: argparse.Namespace, out: Output, about: Mapping[str, str]) -> int:
+    """The diagram in ``args.format`` to ``-o FILE`` or standard output; ``about`` goes into the ``--json`` answer."""
+    try:
+        data = written(diagram, args.format)
+    except GraphvizError as error:
+        out.error(f"maxai {args.command}: {error}")
+        return EXIT_PROBLEMS
     if args.output:
         target = Path(args.output)
-        if not target.parent.is_dir():
-            raise UsageError(f"-o {args.output}: folder {target.parent} does not exist")
         target.write_bytes(data)
         if not args.json:
             out.line(f"wrote {target}")
         else:
             out.json({"ok": True, "file": str(target), "format": args.format})
     elif args.json:
-        out.json({"ok": True, "dag_id": ref.dag_id, "format": args.format, "graph": data.decode()})
+        out.json({"ok": True, **about, "format": args.format, "graph": data.decode()})
     elif args.format == "png":
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -203,3 +111,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
         out.stream.write(data.decode())
         out.stream.flush()
     return EXIT_OK
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    root = resolve_root(args.root)
+    ref = objective_ref(root, args.domain, args.usecase, args.objective)
+    check_destination(args)
+    return publish(objective_diagram(load_objective(root, *ref.parts)), args, out, {"dag_id": ref.dag_id})

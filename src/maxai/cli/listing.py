@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from maxai.cli.arguments import add_command
-from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
+from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, Styled, styled
 from maxai.cli.scope import resolve_root
 from maxai.config.assets import describe_schedule, schedule_json
 from maxai.config.layout import discover_objectives
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     elif not rows:
         out.line("no objectives found under " + str(root / "maxaiconfigs"))
     else:
-        table = []
+        table: list[list[str | Styled]] = []
         for row in rows:
             if row["valid"]:
                 tasks = f"{row['tasks']} ({row['spark_tasks']} spark, {row['kubepod_tasks']} pod)"
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                         str(row["objective"]),
                         str(row["dag_id"]),
                         "-",
-                        out.paint(f"invalid: {row['problems']} problem(s)", "red"),
+                        styled(f"invalid: {row['problems']} problem(s)", "red"),
                     ]
                 )
         out.table(["DOMAIN", "USE CASE", "OBJECTIVE", "DAG ID", "SCHEDULE", "TASKS"], table)

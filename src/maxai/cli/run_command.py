@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from maxai.cli.arguments import add_command, add_objective_arguments
-from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
+from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, Styled, UsageError, styled
 from maxai.cli.scope import objective_ref, resolve_root
 
 
@@ -150,11 +150,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
         )
         return EXIT_OK if outcome.succeeded else EXIT_PROBLEMS
     out.line()
-    rows = []
+    rows: list[list[str | Styled]] = []
     for task in outcome.tasks:
         style = "green" if task.state == "success" else "yellow" if task.state == "skipped" else "red"
         duration = f"{task.duration:.1f}s" if task.duration else "-"
-        rows.append([task.name, out.paint(task.state, style), duration])
+        rows.append([task.name, styled(task.state, style), duration])
     out.table(["TASK", "STATE", "DURATION"], rows)
     for task in outcome.failed_tasks:
         out.line()
