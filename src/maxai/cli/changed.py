@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maxai.cli.arguments import add_command
+from maxai.cli.arguments import add_command, add_revision_arguments
 from maxai.cli.git import changed_files
 from maxai.cli.output import EXIT_OK, Output
 from maxai.cli.scope import resolve_root
@@ -26,8 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "pyproject.toml, setup.py, ...) mark every use case of that domain. --json prints everything, "
         '--matrix only a CI build matrix ({"include": [...]}).',
     )
-    parser.add_argument("--base", required=True, metavar="REV", help="git revision to compare with (e.g. origin/main)")
-    parser.add_argument("--head", metavar="REV", help="compare with this revision instead of the working tree")
+    add_revision_arguments(parser)
     parser.add_argument("--matrix", action="store_true", help="print only the image build matrix as JSON")
     parser.set_defaults(handler=run)
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from maxai.cli.arguments import add_command
+from maxai.cli.arguments import add_command, add_revision_arguments
 from maxai.cli.git import export_tree, merge_base
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output
 from maxai.cli.scope import resolve_root
@@ -33,8 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "REST call) that gives them to the runs that already exist. Exit code 1 when an objective does not "
         "load on either side.",
     )
-    parser.add_argument("--base", required=True, metavar="REV", help="git revision to compare with (e.g. origin/main)")
-    parser.add_argument("--head", metavar="REV", help="compare with this revision instead of the working tree")
+    add_revision_arguments(parser)
     parser.set_defaults(handler=run)
 
 
