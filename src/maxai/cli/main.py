@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from maxai import __version__
 from maxai.cli import (
     changed,
+    deploy_command,
     diff_command,
     graph,
     listing,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         scaffold,
         changed,
         diff_command,
+        deploy_command,
         schema_command,
         run_command,
     ):
