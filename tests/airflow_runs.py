@@ -23,13 +23,6 @@ def parse(dags_folder: str) -> None:
     sync_bag_to_db(bag, "dags-folder", None)
 
 
-def _run(dag_id: str, logical_date: datetime, session: object) -> object:
-    from airflow.models.dagrun import DagRun
-    from sqlalchemy import select
-
-    return session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.logical_date == logical_date))  # type: ignore[attr-defined]
-
-
 def finished_run(dag_id: str, logical_date_text: str) -> None:
     from airflow.models.serialized_dag import SerializedDagModel
     from airflow.utils.session import create_session
@@ -56,21 +49,23 @@ def finished_run(dag_id: str, logical_date_text: str) -> None:
 
 def tasks(dag_id: str, logical_date: str) -> None:
     from airflow.models.dag_version import DagVersion
+    from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
-        run = _run(dag_id, datetime.fromisoformat(logical_date), session)
-        assert run is not None
+        when = datetime.fromisoformat(logical_date)
+        run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.logical_date == when))
         latest = DagVersion.get_latest_version(dag_id, session=session)
+        assert run is not None and latest is not None
         print(
             json.dumps(
                 {
-                    "state": str(run.state),  # type: ignore[attr-defined]
-                    "run_type": str(run.run_type),  # type: ignore[attr-defined]
-                    "on_latest_version": run.created_dag_version_id == latest.id,  # type: ignore[attr-defined,union-attr]
+                    "state": str(run.state),
+                    "run_type": str(run.run_type),
+                    "on_latest_version": run.created_dag_version_id == latest.id,
                     "tasks": {
-                        instance.task_id: str(instance.state)
-                        for instance in run.get_task_instances(session=session)  # type: ignore[attr-defined]
+                        instance.task_id: str(instance.state) for instance in run.get_task_instances(session=session)
                     },
                 }
             )
