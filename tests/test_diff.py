@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 MAXAI = str(Path(sys.executable).with_name("maxai"))
+EU_CONFIG_PATH = "maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json"
 STORES = ("retail.demand_forecast.stores_eu", "retail.demand_forecast.stores_us")
 
 
@@ -269,3 +270,16 @@ def test_printed_backfill_gives_the_added_task_to_an_existing_run(
     assert after["tasks"] == dict.fromkeys(
         ("clean_sales", "daily_totals", "forecast_demand", "publish_forecast"), "None"
     )
+
+
+def test_maxai_root_in_a_subfolder_of_the_checkout(
+    example_repo: Path, edit_json: Callable[..., Path], git: Callable[..., str]
+) -> None:
+    top = example_repo.parent  # a monorepo: the marketplace is one folder of it
+    (top / "README.md").write_text("other projects live here too\n")
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "base")
+    edit_json(EU_CONFIG_PATH, lambda data: data["@dag"].update(tags=["eu", "monorepo"]))
+    eu = dag_entry(diff_json(example_repo), STORES[0])
+    assert eu["settings"] == [{"path": "tags", "old": ["eu"], "new": ["eu", "monorepo"]}]
