@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +47,39 @@ def example_repo(tmp_path: Path) -> Path:
     for part in EXAMPLE_PARTS:
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("out", "__pycache__"))
     return root
+
+
+def _run_git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+        },
+    )
+    return result.stdout
+
+
+@pytest.fixture
+def git() -> Callable[..., str]:
+    """Run git in a repository as a fixed author: git(repo, "commit", ...) returns its output."""
+    return _run_git
+
+
+@pytest.fixture
+def git_repo(example_repo: Path) -> Path:
+    """The example copy as a git repository with one commit on ``main``."""
+    _run_git(example_repo, "init", "-q", "-b", "main")
+    _run_git(example_repo, "add", "-A")
+    _run_git(example_repo, "commit", "-q", "-m", "base")
+    return example_repo
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 MAXAI = str(Path(sys.executable).with_name("maxai"))
 
@@ -240,30 +239,6 @@ def test_schema_check_and_write(repo: Path, tmp_path: Path) -> None:
 # --- changed --------------------------------------------------------------------------------
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        env={
-            **os.environ,
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@t",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@t",
-        },
-    )
-
-
-@pytest.fixture
-def git_repo(example_repo: Path) -> Path:
-    _git(example_repo, "init", "-q", "-b", "main")
-    _git(example_repo, "add", "-A")
-    _git(example_repo, "commit", "-q", "-m", "base")
-    return example_repo
-
-
 def _changed(repo: Path, *extra: str) -> dict:  # type: ignore[type-arg]
     result = maxai("changed", "--base", "main", "--json", *extra, cwd=repo)
     assert result.returncode == 0, result.stderr
@@ -278,11 +253,11 @@ def test_changed_objective_config_only(git_repo: Path) -> None:
     assert report["images"] == [] and report["matrix"] == {"include": []}
 
 
-def test_changed_use_case_code_and_shared_domain_file(git_repo: Path) -> None:
+def test_changed_use_case_code_and_shared_domain_file(git_repo: Path, git: Callable[..., str]) -> None:
     handler = git_repo / "maxaiusecases/retail/store_segments/handlers/segments.py"
     handler.write_text(handler.read_text() + "\n# tweak\n")
-    _git(git_repo, "checkout", "-q", "-b", "feature")
-    _git(git_repo, "commit", "-q", "-am", "tweak")
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    git(git_repo, "commit", "-q", "-am", "tweak")
     report = _changed(git_repo, "--head", "feature")
     assert [o["dag_id"] for o in report["objectives"]] == ["retail.store_segments.weekly"]
     assert report["images"] == ["retail"]

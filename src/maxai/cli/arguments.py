@@ -42,3 +42,9 @@ def add_objective_arguments(parser: argparse.ArgumentParser, *, objective_defaul
         parser.add_argument(
             "objective", nargs="?", default=objective_default, help=f"objective name (default: {objective_default})"
         )
+
+
+def add_revision_arguments(parser: argparse.ArgumentParser) -> None:
+    """--base REV and --head REV of the commands that compare a git change."""
+    parser.add_argument("--base", required=True, metavar="REV", help="git revision to compare with (e.g. origin/main)")
+    parser.add_argument("--head", metavar="REV", help="compare with this revision instead of the working tree")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maxai.cli.arguments import add_command
-from maxai.cli.output import EXIT_OK, Output, UsageError
+from maxai.cli.arguments import add_command, add_revision_arguments
+from maxai.cli.git import changed_files
+from maxai.cli.output import EXIT_OK, Output
 from maxai.cli.scope import resolve_root
 from maxai.config.layout import CONFIGS_DIR, DAGS_DIR, USECASES_DIR, ObjectiveRef, discover_objectives, is_valid_name
 
@@ -26,8 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "pyproject.toml, setup.py, ...) mark every use case of that domain. --json prints everything, "
         '--matrix only a CI build matrix ({"include": [...]}).',
     )
-    parser.add_argument("--base", required=True, metavar="REV", help="git revision to compare with (e.g. origin/main)")
-    parser.add_argument("--head", metavar="REV", help="compare with this revision instead of the working tree")
+    add_revision_arguments(parser)
     parser.add_argument("--matrix", action="store_true", help="print only the image build matrix as JSON")
     parser.set_defaults(handler=run)
 
@@ -40,37 +39,6 @@ class Change:
     usecases: set[tuple[str, str]] = field(default_factory=set)
     images: set[str] = field(default_factory=set)
     other: list[str] = field(default_factory=list)
-
-
-def _git(root: Path, *arguments: str) -> str:
-    try:
-        result = subprocess.run(["git", *arguments], cwd=root, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise UsageError("git is not installed") from None
-    if result.returncode != 0:
-        raise UsageError(f"git {' '.join(arguments)}: {result.stderr.strip() or 'failed'}")
-    return result.stdout
-
-
-def changed_files(root: Path, base: str, head: str | None) -> list[str]:
-    """Paths (relative to ``root``) that differ between the merge base of ``base`` and ``head``/the working tree."""
-    top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
-    merge_base = _git(root, "merge-base", base, head or "HEAD").strip()
-    if head:
-        listed = _git(root, "diff", "--name-only", "--no-renames", merge_base, head)
-    else:
-        listed = _git(root, "diff", "--name-only", "--no-renames", merge_base)
-        listed += _git(root, "ls-files", "--others", "--exclude-standard", "--full-name")
-    paths = []
-    for line in listed.splitlines():
-        if not line.strip():
-            continue
-        absolute = top / line
-        try:
-            paths.append(absolute.relative_to(root).as_posix())
-        except ValueError:
-            continue  # outside the maxai root, e.g. in a parent monorepo
-    return sorted(set(paths))
 
 
 def classify(root: Path, files: list[str]) -> Change:

@@ -9,7 +9,18 @@ import sys
 from collections.abc import Sequence
 
 from maxai import __version__
-from maxai.cli import changed, graph, listing, run_command, scaffold, schema_command, show, validate
+from maxai.cli import (
+    changed,
+    deploy_command,
+    diff_command,
+    graph,
+    listing,
+    run_command,
+    scaffold,
+    schema_command,
+    show,
+    validate,
+)
 from maxai.cli.output import EXIT_PROBLEMS, EXIT_USAGE, Output, UsageError
 from maxai.errors import ConfigError
 
@@ -22,7 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"maxai {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (validate, listing, show, graph, scaffold, changed, schema_command, run_command):
+    for module in (
+        validate,
+        listing,
+        show,
+        graph,
+        scaffold,
+        changed,
+        diff_command,
+        deploy_command,
+        schema_command,
+        run_command,
+    ):
         module.add_parser(commands)
     return parser
 
