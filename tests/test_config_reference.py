@@ -57,6 +57,8 @@ def test_sections_follow_the_file_and_link_from_their_key() -> None:
     assert titles[:4] == ["``kubepod_config.json``", "``tasks[]``", "``tasks[].conf``", "``tasks[].conf.secrets[]``"]
     assert ":ref:`object <config-kubepod-config-json-tasks-conf>`" in text
     assert '   * - ``deploy_type``\n     - one of ``"env"``, ``"volume"``\n     - required' in text
+    assert "   * - ``tasks``\n     - list of :ref:`object <config-kubepod-config-json-tasks>` (at least 1 item)" in text
+    assert "   * - ``affinity``\n     - object\n" in text  # a Kubernetes object: checked against Kubernetes' schema
 
 
 def test_spark_submit_dashed_spellings_share_the_row_of_their_key() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from maxai.config.layout import PY_CONFIG
 from maxai.config.schema import SCHEMA_MODELS, build_schema
 
+_ANY = "any JSON value"
 _OTHER_KEYS = {PY_CONFIG: "<task name>"}
 """What the keys a file's ``additionalProperties`` stands for are called."""
 
@@ -185,7 +186,7 @@ class _Renderer:
             return _literal(json.dumps(node["const"]))
         kind = node.get("type")
         if kind is None:
-            return "any JSON value"
+            return _ANY
         if isinstance(kind, list):
             text = " or ".join(str(each) for each in kind if each != "null")
         elif kind == "array":
@@ -193,7 +194,8 @@ class _Renderer:
             text = f"list of {self.type_text(items)}" if isinstance(items, dict) else "list"
         elif kind == "object":
             values = node.get("additionalProperties")
-            text = f"map of string to {self.type_text(values)}" if isinstance(values, dict) else "object"
+            value_text = self.type_text(values) if isinstance(values, dict) else _ANY
+            text = "object" if value_text == _ANY else f"map of string to {value_text}"
         else:
             text = str(kind)
         limits = _constraints(node)
@@ -201,23 +203,25 @@ class _Renderer:
 
 
 def _constraints(node: dict[str, Any]) -> list[str]:
-    words = {
-        "minimum": "≥ {}",
-        "exclusiveMinimum": "> {}",
-        "maximum": "≤ {}",
-        "exclusiveMaximum": "< {}",
-        "minItems": "at least {} item(s)",
-        "maxItems": "at most {} item(s)",
-        "maxLength": "at most {} characters",
-    }
-    limits = [template.format(node[key]) for key, template in words.items() if key in node]
+    bounds = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}
+    limits = [f"{sign} {node[key]}" for key, sign in bounds.items() if key in node]
+    if "minItems" in node:
+        limits.append(f"at least {_count(node['minItems'], 'item')}")
+    if "maxItems" in node:
+        limits.append(f"at most {_count(node['maxItems'], 'item')}")
+    if "maxLength" in node:
+        limits.append(f"at most {_count(node['maxLength'], 'character')}")
     if node.get("minLength") == 1:
         limits.append("not empty")
     elif "minLength" in node:
-        limits.append(f"at least {node['minLength']} characters")
+        limits.append(f"at least {_count(node['minLength'], 'character')}")
     if "pattern" in node:
         limits.append(f"matching {_literal(node['pattern'])}")
     return limits
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _literal(text: str) -> str:
