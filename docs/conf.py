@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 
 from maxai import __version__
 from maxai.config.reference import config_reference
@@ -30,7 +31,10 @@ _CONFIG_REFERENCE = re.compile(r"^\.\. maxai-config-reference:: (\S+)[ \t]*$", r
 
 def _expand_config_reference(app: Sphinx, docname: str, source: list[str]) -> None:
     # A text substitution before parsing, not a directive: the reference holds sections, which directives cannot add.
-    source[0] = _CONFIG_REFERENCE.sub(lambda match: "\n".join(config_reference(match.group(1))), source[0])
+    try:
+        source[0] = _CONFIG_REFERENCE.sub(lambda match: "\n".join(config_reference(match.group(1))), source[0])
+    except ValueError as error:  # a key without a description, or no such config file
+        raise ExtensionError(f"{docname}.rst: {error}") from None
 
 
 def setup(app: Sphinx) -> dict[str, bool]:
