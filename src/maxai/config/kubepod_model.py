@@ -13,13 +13,13 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
-from maxai.config.models import K8sObject, NonEmptyStr, NotSecrets, OperatorArgs, StrictModel, TaskBase
+from maxai.config.models import K8sObject, NonEmptyStr, NotSecrets, OperatorArgs, StrictModel, TaskBase, optional
 
 
 class PodSecret(StrictModel):
     """A Kubernetes Secret exposed to the pod (airflow.providers.cncf.kubernetes.secret.Secret)."""
 
-    deploy_type: Literal["env", "volume"]
+    deploy_type: Literal["env", "volume"] = Field(description="env: environment variables; volume: files in a volume")
     deploy_target: NonEmptyStr | None = Field(
         default=None, description="Environment variable name, or mount path for a volume"
     )
@@ -53,65 +53,73 @@ class PodSecret(StrictModel):
 class KubePodConf(OperatorArgs):
     """Keyword arguments of KubernetesPodOperator that can be written in JSON."""
 
-    image: NonEmptyStr
-    namespace: NonEmptyStr | None = None
+    image: NonEmptyStr = Field(description="Container image the pod runs")
+    namespace: NonEmptyStr | None = optional("Kubernetes namespace the pod runs in")
     name: NonEmptyStr | None = Field(default=None, description="Pod name; defaults to the task name")
-    random_name_suffix: bool | None = None
-    cmds: list[str] | None = None
-    arguments: list[str] | None = None
-    env_vars: dict[str, str] | None = None
-    secrets: list[PodSecret] | None = None
-    configmaps: list[NonEmptyStr] | None = None
-    labels: dict[str, str] | None = None
-    annotations: dict[str, str] | None = None
-    node_selector: dict[str, str] | None = None
-    kubernetes_conn_id: NonEmptyStr | None = None
-    in_cluster: bool | None = None
-    cluster_context: NonEmptyStr | None = None
-    reattach_on_restart: bool | None = None
-    startup_timeout_seconds: PositiveInt | None = None
-    schedule_timeout_seconds: PositiveInt | None = None
-    get_logs: bool | None = None
-    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
-    service_account_name: NonEmptyStr | None = None
-    automount_service_account_token: bool | None = None
-    hostnetwork: bool | None = None
-    dnspolicy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = None
-    hostname: NonEmptyStr | None = None
-    subdomain: NonEmptyStr | None = None
-    schedulername: NonEmptyStr | None = None
-    priority_class_name: NonEmptyStr | None = None
-    termination_grace_period: NonNegativeInt | None = None
-    active_deadline_seconds: PositiveInt | None = None
-    skip_on_exit_code: int | list[int] | None = None
-    log_events_on_failure: bool | None = None
-    do_xcom_push: bool | None = None
-    deferrable: bool | None = None
-    poll_interval: PositiveInt | None = None
-    on_finish_action: Literal["delete_pod", "delete_succeeded_pod", "keep_pod"] | None = None
-    termination_message_policy: Literal["File", "FallbackToLogsOnError"] | None = None
-    base_container_name: NonEmptyStr | None = None
-    container_resources: K8sObject | None = None
-    affinity: K8sObject | None = None
-    security_context: K8sObject | None = None
-    container_security_context: K8sObject | None = None
-    dns_config: K8sObject | None = None
-    volumes: list[K8sObject] | None = None
-    volume_mounts: list[K8sObject] | None = None
-    tolerations: list[K8sObject] | None = None
-    env_from: list[K8sObject] | None = None
-    ports: list[K8sObject] | None = None
-    image_pull_secrets: list[K8sObject] | None = None
-    host_aliases: list[K8sObject] | None = None
-    init_containers: list[K8sObject] | None = None
+    random_name_suffix: bool | None = optional("Add a random suffix to the pod name")
+    cmds: list[str] | None = optional("Entrypoint (default: the image's); python -m maxai.runtime calls the function")
+    arguments: list[str] | None = optional("Arguments of the entrypoint (default: the image's CMD)")
+    env_vars: dict[str, str] | None = optional("Environment of the container; maxai adds MAXAI_* variables")
+    secrets: list[PodSecret] | None = optional("Kubernetes Secrets exposed as environment variables or files")
+    configmaps: list[NonEmptyStr] | None = optional("ConfigMaps whose keys become environment variables")
+    labels: dict[str, str] | None = optional("Pod labels; maxai adds maxai/domain, maxai/usecase, maxai/objective")
+    annotations: dict[str, str] | None = optional("Annotations of the pod")
+    node_selector: dict[str, str] | None = optional("Node labels the pod must be placed on")
+    kubernetes_conn_id: NonEmptyStr | None = optional("Airflow connection of the cluster (default: kubernetes_default)")
+    in_cluster: bool | None = optional("Use the Kubernetes client's in-cluster configuration")
+    cluster_context: NonEmptyStr | None = optional("Kube config context of the cluster (not used in cluster)")
+    reattach_on_restart: bool | None = optional("After a worker dies, follow the same pod on the next try")
+    startup_timeout_seconds: PositiveInt | None = optional("Seconds the pod may take to start once scheduled")
+    schedule_timeout_seconds: PositiveInt | None = optional("Seconds the pod may wait to be scheduled")
+    get_logs: bool | None = optional("Copy the base container's output into the task log")
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = optional("When Kubernetes pulls the image")
+    service_account_name: NonEmptyStr | None = optional("Kubernetes service account the pod runs as")
+    automount_service_account_token: bool | None = optional("Mount the service account's API token into the pod")
+    hostnetwork: bool | None = optional("Use the node's network namespace")
+    dnspolicy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = optional(
+        "DNS policy of the pod"
+    )
+    hostname: NonEmptyStr | None = optional("Hostname of the pod")
+    subdomain: NonEmptyStr | None = optional("Subdomain of the pod")
+    schedulername: NonEmptyStr | None = optional("Kubernetes scheduler that places the pod")
+    priority_class_name: NonEmptyStr | None = optional("PriorityClass of the pod")
+    termination_grace_period: NonNegativeInt | None = optional("Seconds the pod gets to stop when deleted")
+    active_deadline_seconds: PositiveInt | None = optional("Seconds the pod may run before Kubernetes stops it")
+    skip_on_exit_code: int | list[int] | None = optional("Exit code(s) that mark the task skipped, not failed")
+    log_events_on_failure: bool | None = optional("Log the pod's Kubernetes events when it fails")
+    do_xcom_push: bool | None = optional("Push the container's /airflow/xcom/return.json to XCom")
+    deferrable: bool | None = optional("Wait for the pod in Airflow's triggerer instead of a worker slot")
+    poll_interval: PositiveInt | None = optional("Seconds between status checks in deferrable mode")
+    on_finish_action: Literal["delete_pod", "delete_succeeded_pod", "keep_pod"] | None = optional(
+        "What happens to the pod when it finishes"
+    )
+    termination_message_policy: Literal["File", "FallbackToLogsOnError"] | None = optional(
+        "Where Kubernetes reads the container's termination message"
+    )
+    base_container_name: NonEmptyStr | None = optional("Name of the pod's main container (default: base)")
+    container_resources: K8sObject | None = optional("CPU/memory requests and limits (Kubernetes ResourceRequirements)")
+    affinity: K8sObject | None = optional("Node and pod affinity rules (Kubernetes Affinity)")
+    security_context: K8sObject | None = optional("Security settings of the pod (Kubernetes PodSecurityContext)")
+    container_security_context: K8sObject | None = optional("Container security settings (Kubernetes SecurityContext)")
+    dns_config: K8sObject | None = optional("DNS settings of the pod (Kubernetes PodDNSConfig)")
+    volumes: list[K8sObject] | None = optional("Volumes of the pod (Kubernetes Volume)")
+    volume_mounts: list[K8sObject] | None = optional("Where the container mounts volumes (Kubernetes VolumeMount)")
+    tolerations: list[K8sObject] | None = optional("Node taints the pod tolerates (Kubernetes Toleration)")
+    env_from: list[K8sObject] | None = optional("ConfigMaps and Secrets as environment (Kubernetes EnvFromSource)")
+    ports: list[K8sObject] | None = optional("Ports the container exposes (Kubernetes ContainerPort)")
+    image_pull_secrets: list[K8sObject] | None = optional("Image pull Secrets (Kubernetes LocalObjectReference)")
+    host_aliases: list[K8sObject] | None = optional("Extra /etc/hosts entries of the pod (Kubernetes HostAlias)")
+    init_containers: list[K8sObject] | None = optional("Run before the main container (Kubernetes Container)")
 
 
 class KubePodTask(TaskBase):
-    conf: KubePodConf
+    """One pod task: a KubernetesPodOperator."""
+
+    conf: KubePodConf = Field(description="KubernetesPodOperator keyword arguments of this task")
 
 
 class KubePodConfigFile(StrictModel):
     """``kubepod_config.json``."""
 
-    tasks: list[KubePodTask] = Field(min_length=1)
+    tasks: list[KubePodTask] = Field(min_length=1, description="Pod tasks; objectives merge into them by name")
     not_secrets: NotSecrets = Field(default_factory=list)

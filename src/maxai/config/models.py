@@ -117,6 +117,11 @@ def _spark_scalar(value: Any) -> Any:
 SparkValue = Annotated[str, BeforeValidator(_spark_scalar), WithJsonSchema({"type": ["string", "number", "boolean"]})]
 
 
+def optional(description: str) -> Any:
+    """A key that may be left out (its value is then None); the description is the key's line in the reference."""
+    return Field(default=None, description=description)
+
+
 TriggerRule = Literal[
     "all_success",
     "all_failed",
@@ -137,16 +142,16 @@ TriggerRule = Literal[
 class OperatorArgs(StrictModel):
     """BaseOperator arguments that any task may set."""
 
-    retries: NonNegativeInt | None = None
-    retry_delay: Seconds | None = None
-    retry_exponential_backoff: bool | None = None
-    execution_timeout: Seconds | None = None
-    pool: NonEmptyStr | None = None
-    pool_slots: PositiveInt | None = None
-    priority_weight: int | None = None
-    queue: NonEmptyStr | None = None
-    trigger_rule: TriggerRule | None = None
-    doc_md: str | None = None
+    retries: NonNegativeInt | None = optional("Retries after a failure; overrides @dag.default_args")
+    retry_delay: Seconds | None = optional("Wait between retries: seconds or a duration such as '5m'")
+    retry_exponential_backoff: bool | None = optional("Wait longer after each failed try (exponential backoff)")
+    execution_timeout: Seconds | None = optional("Longest the task may run before Airflow fails it")
+    pool: NonEmptyStr | None = optional("Airflow pool the task takes its slots from")
+    pool_slots: PositiveInt | None = optional("Slots of the pool the task takes")
+    priority_weight: int | None = optional("Priority of the task over other tasks waiting for a slot")
+    queue: NonEmptyStr | None = optional("Executor queue the task is sent to")
+    trigger_rule: TriggerRule | None = optional("When the task runs, given the states of its upstream tasks")
+    doc_md: str | None = optional("Markdown documentation of the task, shown in the Airflow UI")
 
 
 class SparkSubmitConf(OperatorArgs):
@@ -160,37 +165,43 @@ class SparkSubmitConf(OperatorArgs):
         description="SparkConf for this task, merged over the global conf key by key (the task wins); "
         "null unsets a global key for this task",
     )
-    conn_id: NonEmptyStr | None = None
-    files: CommaList | None = None
-    py_files: CommaList | None = None
-    archives: CommaList | None = None
-    driver_class_path: CommaList | None = None
-    jars: CommaList | None = None
-    java_class: NonEmptyStr | None = None
-    packages: CommaList | None = None
-    exclude_packages: CommaList | None = None
-    repositories: CommaList | None = None
-    total_executor_cores: PositiveInt | None = None
-    executor_cores: PositiveInt | None = None
-    executor_memory: MemorySize | None = None
-    driver_memory: MemorySize | None = None
-    keytab: NonEmptyStr | None = None
-    principal: NonEmptyStr | None = None
-    proxy_user: NonEmptyStr | None = None
+    conn_id: NonEmptyStr | None = optional("Airflow connection of the Spark master (default: spark_default)")
+    files: CommaList | None = optional("Files placed in the working directory of each executor (--files)")
+    py_files: CommaList | None = optional("Python files (.py, .zip, .egg) for the application (--py-files)")
+    archives: CommaList | None = optional("Archives unpacked into the working directory of each executor (--archives)")
+    driver_class_path: CommaList | None = optional("Extra classpath entries of the driver (--driver-class-path)")
+    jars: CommaList | None = optional("Jars put on the driver and executor classpaths (--jars)")
+    java_class: NonEmptyStr | None = optional("Main class of a Java or Scala application (--class)")
+    packages: CommaList | None = optional("Maven coordinates of jars for the classpaths (--packages)")
+    exclude_packages: CommaList | None = optional("Maven coordinates left out of packages (--exclude-packages)")
+    repositories: CommaList | None = optional("Extra Maven repositories searched for packages (--repositories)")
+    total_executor_cores: PositiveInt | None = optional(
+        "All executors' cores, standalone only (--total-executor-cores)"
+    )
+    executor_cores: PositiveInt | None = optional("Cores per executor (--executor-cores)")
+    executor_memory: MemorySize | None = optional("Memory per executor, such as '2g' (--executor-memory)")
+    driver_memory: MemorySize | None = optional("Memory of the driver, such as '1g' (--driver-memory)")
+    keytab: NonEmptyStr | None = optional("Kerberos keytab file, relative to the use case's code folder (--keytab)")
+    principal: NonEmptyStr | None = optional("Kerberos principal of the keytab (--principal)")
+    proxy_user: NonEmptyStr | None = optional("User to impersonate when submitting the application (--proxy-user)")
     name: NonEmptyStr | None = Field(default=None, description="Spark application name; defaults to the task name")
-    num_executors: PositiveInt | None = None
-    status_poll_interval: PositiveInt | None = None
-    application_args: list[SparkValue] | None = None
-    env_vars: dict[str, str] | None = None
-    verbose: bool | None = None
-    spark_binary: Literal["spark-submit", "spark2-submit", "spark3-submit"] | None = None
-    properties_file: NonEmptyStr | None = None
-    yarn_queue: NonEmptyStr | None = None
-    deploy_mode: Literal["client", "cluster"] | None = None
-    use_krb5ccache: bool | None = None
-    track_driver_via_k8s_api: bool | None = None
-    openlineage_inject_parent_job_info: bool | None = None
-    openlineage_inject_transport_info: bool | None = None
+    num_executors: PositiveInt | None = optional("Number of executors to launch (--num-executors)")
+    status_poll_interval: PositiveInt | None = optional("Seconds between polls of the driver's status in cluster mode")
+    application_args: list[SparkValue] | None = optional("Arguments passed to the application")
+    env_vars: dict[str, str] | None = optional("Environment of the application; maxai adds MAXAI_* variables")
+    verbose: bool | None = optional("Run spark-submit with --verbose")
+    spark_binary: Literal["spark-submit", "spark2-submit", "spark3-submit"] | None = optional(
+        "The spark-submit command to run"
+    )
+    properties_file: NonEmptyStr | None = optional("Spark properties file in the code folder (--properties-file)")
+    yarn_queue: NonEmptyStr | None = optional("YARN queue the application is submitted to (--queue)")
+    deploy_mode: Literal["client", "cluster"] | None = optional(
+        "Driver where spark-submit runs (client) or in the cluster (--deploy-mode)"
+    )
+    use_krb5ccache: bool | None = optional("Log in to Kerberos with the ticket cache instead of a keytab")
+    track_driver_via_k8s_api: bool | None = optional("Cluster mode on Kubernetes: follow the driver pod via the API")
+    openlineage_inject_parent_job_info: bool | None = optional("Send OpenLineage parent job info to Spark")
+    openlineage_inject_transport_info: bool | None = optional("Send OpenLineage transport info to Spark")
 
 
 # KubernetesPodOperator arguments whose JSON is a Kubernetes object (camelCase, as in a
@@ -210,7 +221,9 @@ class TaskBase(StrictModel):
 
 
 class SparkTask(TaskBase):
-    spark_submit_conf: SparkSubmitConf
+    """One Spark task: a SparkSubmitOperator."""
+
+    spark_submit_conf: SparkSubmitConf = Field(description="SparkSubmitOperator keyword arguments of this task")
 
 
 NotSecrets = Annotated[
@@ -227,20 +240,22 @@ class SparkConfigFile(StrictModel):
     """``spark_config.json``."""
 
     conf: dict[str, SparkValue] = Field(default_factory=dict, description="SparkConf applied to every Spark task")
-    tasks: list[SparkTask] = Field(min_length=1)
+    tasks: list[SparkTask] = Field(min_length=1, description="Spark tasks; objectives merge into them by name")
     not_secrets: NotSecrets = Field(default_factory=list)
 
 
 class DefaultArgs(StrictModel):
-    owner: NonEmptyStr = "maxai"
-    retries: NonNegativeInt = 1
-    retry_delay: Seconds = 300
-    retry_exponential_backoff: bool = False
-    max_retry_delay: Seconds | None = None
-    execution_timeout: Seconds | None = None
-    depends_on_past: bool = False
-    email: list[NonEmptyStr] = Field(default_factory=list)
-    email_on_failure: bool = False
+    """Airflow's ``default_args``: what every task of the DAG starts from (a task's own keys win)."""
+
+    owner: NonEmptyStr = Field("maxai", description="Owner of the tasks, shown in the Airflow UI")
+    retries: NonNegativeInt = Field(1, description="Times Airflow retries a failed task")
+    retry_delay: Seconds = Field(300, description="Wait between retries: seconds or a duration such as '5m'")
+    retry_exponential_backoff: bool = Field(False, description="Wait longer after each failed try")
+    max_retry_delay: Seconds | None = optional("Longest wait between retries with exponential backoff")
+    execution_timeout: Seconds | None = optional("Longest a task may run before Airflow fails it")
+    depends_on_past: bool = Field(False, description="A task runs only when its previous scheduled run succeeded")
+    email: list[NonEmptyStr] = Field(default_factory=list, description="Addresses Airflow emails about the tasks")
+    email_on_failure: bool = Field(False, description="Email the addresses when a task fails")
 
 
 def _parse_date(value: Any) -> Any:
@@ -262,7 +277,9 @@ ConfigDate = Annotated[
 class DagSettings(StrictModel):
     """The ``@dag`` section of py_config.json: settings of the DAG itself."""
 
-    start_date: ConfigDate = Field(default=date(2026, 1, 1))
+    start_date: ConfigDate = Field(
+        default=date(2026, 1, 1), description="First date the schedule covers (UTC unless an offset is given)"
+    )
     partition: Partition = Field(
         default="day",
         description="How outputs are partitioned: one folder per day (ds=2026-02-10), hour (.../hour=05) or minute",
@@ -272,15 +289,19 @@ class DagSettings(StrictModel):
         description="Five-field cron expression or preset (@daily, @hourly, @once, @continuous), "
         "or {'assets': [...]} to run when upstream data is updated; null = manual only",
     )
-    end_date: ConfigDate | None = None
-    catchup: bool = False
-    description: str | None = None
-    doc_md: str | None = None
-    tags: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(default_factory=list)
-    max_active_runs: PositiveInt = 1
-    max_active_tasks: PositiveInt = 16
-    dagrun_timeout: Seconds | None = None
-    default_args: DefaultArgs = Field(default_factory=DefaultArgs)
+    end_date: ConfigDate | None = optional("Last date the schedule covers; not before start_date")
+    catchup: bool = Field(False, description="Run every schedule missed since start_date (false: the latest only)")
+    description: str | None = optional("Shown in the Airflow UI (default: maxai <domain> / <usecase> / <objective>)")
+    doc_md: str | None = optional("Markdown for the DAG's page, or the name of a .md file in the configs")
+    tags: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, description="Tags, added to maxai, the domain and the use case"
+    )
+    max_active_runs: PositiveInt = Field(1, description="Runs of the DAG that may be active at once")
+    max_active_tasks: PositiveInt = Field(16, description="Tasks of one run that may run at once")
+    dagrun_timeout: Seconds | None = optional("Longest a run may take before Airflow fails it")
+    default_args: DefaultArgs = Field(
+        default_factory=DefaultArgs, description="Settings every task starts from (Airflow default_args)"
+    )
     params: RunParams = Field(
         default_factory=dict,
         description="Run parameters shown in the trigger form, as JSON Schema (Airflow's Param); "
@@ -336,12 +357,12 @@ def _as_datetime(value: date | datetime) -> datetime:
 class TaskParams(StrictModel):
     """One task's entry in py_config.json, handed to its handler at run time."""
 
-    input: str | dict[str, str] | None = None
-    output: str | dict[str, str] | None = None
+    input: str | dict[str, str] | None = optional("A path under the data folder, a URI, or a map of named ones")
+    output: str | dict[str, str] | None = optional("Like input; each run writes the partition of its date")
     function: Annotated[str, StringConstraints(pattern=FUNCTION_PATTERN)] | None = Field(
         default=None, description="Handler to call, as 'module.path:function'"
     )
-    args: dict[str, JsonValue] = Field(default_factory=dict)
+    args: dict[str, JsonValue] = Field(default_factory=dict, description="Any JSON; the handler reads it as task.args")
     force: bool = Field(default=False, description="Redo work even when the output already exists")
     for_each: ForEach | None = Field(
         default=None,
@@ -357,7 +378,11 @@ class PyConfigFile(StrictModel):
 
     __pydantic_extra__: dict[TaskName, TaskParams] = Field(init=False)
 
-    dag: DagSettings = Field(default_factory=DagSettings, alias=DAG_SECTION)
+    dag: DagSettings = Field(
+        default_factory=DagSettings,
+        alias=DAG_SECTION,
+        description="Settings of the DAG itself; every one has a default",
+    )
     not_secrets: NotSecrets = Field(default_factory=list)
 
     @property

@@ -39,15 +39,20 @@ class TaskContextError(RuntimeError):
 
 @dataclass(frozen=True)
 class TaskContext:
+    """What a running task knows about itself; handlers get it from :func:`current_task`."""
+
     domain: str
     usecase: str
     objective: str
     task: str
+    """The task's name (its Airflow task_id)."""
     run_date: date
     """The date this run processes: its ``date`` param, else its logical date, else the day it ran (UTC)."""
     run_id: str
     params: TaskParams
+    """The task's validated ``py_config.json`` entry: ``input``, ``output``, ``function``, ``args``, ``force``."""
     data_dir: str
+    """The folder relative ``input`` and ``output`` paths are under."""
     run_type: str = ""
     """``manual``, ``scheduled``, ``backfill``, ``asset_triggered``, ... (empty outside Airflow)."""
     date_source: str = ""
