@@ -96,8 +96,12 @@ class _Renderer:
             path = f"{section.path}.{key}" if section.path else key
             for suffix, name in self._models_in(node):
                 if name not in self._section_paths:
-                    self._section_paths[name] = path + suffix
-                    self._collect(_Section(path + suffix, self.definitions[name]), found)
+                    # a key that may hold one of several objects ({"all": ...}, {"any": ...}) has a section per object
+                    place = path + suffix
+                    if place in self._section_paths.values():
+                        place = f"{place} ({name})"
+                    self._section_paths[name] = place
+                    self._collect(_Section(place, self.definitions[name]), found)
 
     def _models_in(self, node: dict[str, Any], suffix: str = "") -> Iterator[tuple[str, str]]:
         """(path suffix, definition name) of each object model a key's value may hold."""
