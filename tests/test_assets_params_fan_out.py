@@ -268,3 +268,33 @@ def test_mistakes_name_file_line_and_place(
         problem.file == REVIEW and problem.path[: len(path)] == path and fragment in problem.message and problem.line
         for problem in problems
     ), [str(problem) for problem in problems]
+
+
+def test_lineage_graph_draws_objectives_and_the_data_between_them(repo: Path) -> None:
+    from maxai.cli.diagram import mermaid
+    from maxai.cli.graph import lineage_diagram
+    from maxai.config.data_lineage import objective_data
+
+    objectives = [objective_data(load_objective(repo, *ref.parts)) for ref in discover_objectives(repo)]
+    diagram = lineage_diagram(objectives)
+    edges = {(edge.source, edge.target): edge.label for edge in diagram.edges}
+    assert edges[("retail.demand_forecast.stores_eu", "retail.forecast_review.daily")] == f"{EU_FORECAST} (triggers)"
+    assert edges[("data: retail/sales.csv", "retail.store_segments.weekly")] == "retail/sales.csv"
+    assert {node.name for node in diagram.nodes} >= {ref.dag_id for ref in discover_objectives(repo)}
+    assert "retail.forecast_review.daily" in mermaid(diagram)
+
+
+def test_lineage_graph_from_the_command_line(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    import subprocess
+    import sys
+
+    def graph(*arguments: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "maxai.cli.main", "graph", *arguments]
+        return subprocess.run(command, cwd=example_repo, capture_output=True, text=True, check=False)
+
+    drawn = graph("--lineage", "--format", "dot")
+    assert drawn.returncode == 0 and '"retail.forecast_review.daily"' in drawn.stdout
+    assert graph("--lineage", "retail").returncode == 2
+    edit_json(REVIEW, lambda data: data["@dag"].update(schedule=5))
+    broken = graph("--lineage")
+    assert broken.returncode == 1 and "retail.forecast_review.daily" in broken.stderr

@@ -60,7 +60,7 @@ def test_colour_on_a_terminal_and_never_with_no_color(example_repo: Path) -> Non
         code, shown = on_terminal("list", cwd=example_repo, env={"NO_COLOR": value})
         assert code == 0 and "\x1b[" not in shown and "retail.store_segments.weekly" in shown
     code, shown = on_terminal("validate", cwd=example_repo, env={"NO_COLOR": "1", "FORCE_COLOR": "1"})
-    assert "\x1b[" not in shown and "✓ 5 objectives valid" in shown
+    assert "\x1b[" not in shown and "✓ 6 objectives valid" in shown
     code, shown = on_terminal("validate", "--color", "never", cwd=example_repo)
     assert "\x1b[" not in shown
     code, shown = on_terminal("validate", cwd=example_repo, env={"TERM": "dumb"})

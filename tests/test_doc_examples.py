@@ -89,7 +89,7 @@ def _run_page(repo: Path, tmp_path: Path, text: str) -> None:
 
 def test_a_renamed_flag_fails(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(ExampleFailed, match=r"page.rst:4: `maxai validate --deeep` printed"):
-        _run_page(repo, tmp_path, ".. code-block:: console\n\n   $ maxai validate --deeep\n   ✓ 5 objectives valid\n")
+        _run_page(repo, tmp_path, ".. code-block:: console\n\n   $ maxai validate --deeep\n   ✓ 6 objectives valid\n")
 
 
 def test_a_renamed_flag_fails_in_a_block_that_is_not_run(repo: Path, tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_a_caption_writes_the_file_later_commands_see(repo: Path, tmp_path: Path
     override = '{"@dag": {"schedule": "@hourly"}}'
     page = (
         f".. code-block:: json\n   :caption: maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json\n\n"
-        f"   {override}\n\n.. code-block:: console\n\n   $ maxai validate\n   ✓ 5 objectives valid\n"
+        f"   {override}\n\n.. code-block:: console\n\n   $ maxai validate\n   ✓ 6 objectives valid\n"
     )
     with pytest.raises(ExampleFailed, match=r'stores_eu/py_config.json:1:\d+: \["@dag"\].schedule'):
         _run_page(repo, tmp_path, page)

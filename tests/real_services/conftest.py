@@ -80,6 +80,20 @@ PROBE_OBJECTIVES: dict[str, dict[str, Any]] = {
     "backfill": _probe(30, {"schedule": "@daily", "start_date": "2026-01-01"}, output=probe_output("backfill")),
     "cleared": _probe(50, output=probe_output("cleared"), force=True),
     "broken": _probe(10, output=probe_output("broken")),
+    # issue 14: an asset update of one objective triggers another; a DAG param; a for_each fan-out
+    "producer": _probe(15, output=probe_output("producer")),
+    "consumer": _probe(
+        5,
+        {"schedule": {"assets": [probe_output("producer")]}},
+        input=probe_output("producer"),
+        output=probe_output("consumer"),
+    ),
+    "params": _probe(
+        10,
+        {"params": {"rows": {"type": "integer", "default": 10, "minimum": 1, "maximum": 1000}}},
+        output=probe_output("params"),
+    ),
+    "fan_out": _probe(4, output=probe_output("fan_out"), for_each={"part": ["a", "b"]}),
 }
 KILLED_ROWS = 1000
 POD_OBJECTIVE = ("finance", "fraud_scoring", "no_cluster")

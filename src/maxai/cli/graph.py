@@ -7,12 +7,15 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from maxai.cli.arguments import add_command, add_objective_arguments
+from maxai.cli.arguments import add_command
 from maxai.cli.diagram import FORMATS, BoxStyle, Diagram, Edge, GraphvizError, Node, written
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, UsageError
 from maxai.cli.scope import objective_ref, resolve_root
+from maxai.config.data_lineage import ObjectiveData, objective_data
+from maxai.config.layout import discover_objectives
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig
+from maxai.errors import ConfigError
 
 _KIND_LABEL = {"spark": "SparkSubmit", "kubepod": "KubernetesPod"}
 _KIND_STYLE = {"spark": BoxStyle("#fde9d9", "#e25a1c"), "kubepod": BoxStyle("#dbe8fb", "#326ce5")}
@@ -22,11 +25,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = add_command(
         commands,
         "graph",
-        help="draw an objective's DAG (mermaid, dot, svg, png)",
-        description="Draw the task graph of one objective. mermaid and dot are text (for docs and pull "
-        "requests); svg and png are drawn by Graphviz's `dot`, which must be on PATH.",
+        help="draw an objective's DAG, or the marketplace's data lineage (mermaid, dot, svg, png)",
+        description="Draw the task graph of one objective, or with --lineage the graph of every objective and "
+        "the data between them (an arrow from the objective that writes an output to each objective that reads "
+        "it or waits for it; data no objective writes is drawn as its own box). mermaid and dot are text (for "
+        "docs and pull requests); svg and png are drawn by Graphviz's `dot`, which must be on PATH.",
     )
-    add_objective_arguments(parser)
+    parser.add_argument("domain", nargs="?")
+    parser.add_argument("usecase", nargs="?")
+    parser.add_argument("objective", nargs="?")
+    parser.add_argument(
+        "--lineage", action="store_true", help="draw every objective and the data between them (no DOMAIN...)"
+    )
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -113,8 +123,71 @@ def publish(diagram: Diagram, args: argparse.Namespace, out: Output, about: Mapp
     return EXIT_OK
 
 
+_LINEAGE_STYLE = {
+    "scheduled": BoxStyle("#e8f4e8", "#2e7d32"),
+    "assets": BoxStyle("#fff4d6", "#c77c02"),
+    "data": BoxStyle("#f2f2f2", "#7a7a7a"),
+}
+
+
+def lineage_diagram(objectives: list[ObjectiveData]) -> Diagram:
+    """One box per objective, one per data that no objective writes; an arrow per data flow, labelled with
+    the data it carries (``(triggers)`` when the reader's schedule waits for it)."""
+    writers = {use.asset: objective.dag_id for objective in objectives for use in objective.writes}
+    flows: dict[tuple[str, str], dict[str, bool]] = {}
+    outside: set[str] = set()
+    for objective in objectives:
+        awaited = {use.asset for use in (*objective.awaits, *objective.externals)}
+        for use in (*objective.reads, *objective.awaits, *objective.externals):
+            source = writers.get(use.asset)
+            if source is None:
+                source = f"data: {use.asset.name}"
+                outside.add(source)
+            carried = flows.setdefault((source, objective.dag_id), {})
+            carried[use.asset.name] = carried.get(use.asset.name, False) or use.asset in awaited
+    nodes = [
+        Node(objective.dag_id, "asset-scheduled", "assets")
+        if objective.awaits or objective.externals
+        else Node(objective.dag_id, "", "scheduled")
+        for objective in objectives
+    ] + [Node(name, "input from outside", "data") for name in sorted(outside)]
+    edges = tuple(
+        Edge(
+            source,
+            target,
+            "; ".join(name + (" (triggers)" if triggers else "") for name, triggers in sorted(data.items())),
+        )
+        for (source, target), data in sorted(flows.items())
+    )
+    return Diagram(title="data lineage", nodes=tuple(nodes), edges=edges, styles=_LINEAGE_STYLE)
+
+
+def _lineage(root: Path) -> tuple[list[ObjectiveData], list[str]]:
+    loaded, broken = [], []
+    for ref in discover_objectives(root):
+        try:
+            loaded.append(objective_data(load_objective(root, *ref.parts)))
+        except ConfigError:
+            broken.append(ref.dag_id)
+    return loaded, broken
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     root = resolve_root(args.root)
+    if args.lineage:
+        if args.domain is not None:
+            raise UsageError("--lineage draws the whole marketplace: give no DOMAIN USECASE OBJ")
+        check_destination(args)
+        objectives, broken = _lineage(root)
+        if broken:
+            out.error(
+                f"maxai graph --lineage: {len(broken)} objective(s) do not load ({', '.join(broken)}); "
+                "`maxai validate` names their problems"
+            )
+            return EXIT_PROBLEMS
+        return publish(lineage_diagram(objectives), args, out, {"lineage": str(len(objectives))})
+    if args.objective is None:
+        raise UsageError("give DOMAIN USECASE OBJ, or --lineage for the whole marketplace")
     ref = objective_ref(root, args.domain, args.usecase, args.objective)
     check_destination(args)
     return publish(objective_diagram(load_objective(root, *ref.parts)), args, out, {"dag_id": ref.dag_id})

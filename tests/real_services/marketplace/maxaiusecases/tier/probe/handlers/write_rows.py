@@ -1,4 +1,5 @@
-"""Write ``args.rows`` rows to this run date's output partition, on whatever master spark-submit gave.
+"""Write ``args.rows`` rows (or the run's ``rows`` param) to this run date's output partition, on whatever
+master spark-submit gave; a ``for_each`` run writes to its own folder below the date.
 
 With ``args.hold_dir``, the first attempt of a run stops in the middle of its write job (one partition
 sleeps in its executor) after leaving ``<hold_dir>/<run id>.held``, so a test can kill it mid-run;
@@ -28,7 +29,7 @@ def main() -> None:
     if task.skip_if_done():
         return
     spark = SparkSession.builder.appName(f"{task.dag_id}.{task.task}").getOrCreate()
-    rows = int(task.args.get("rows", 10))
+    rows = int(task.run_params.get("rows", task.args.get("rows", 10)))  # a DAG param wins over args
     frame = spark.range(rows, numPartitions=2).withColumn("ds", F.lit(day.isoformat()))
     hold_dir = task.args.get("hold_dir")
     if hold_dir:
