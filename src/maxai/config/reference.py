@@ -114,6 +114,10 @@ class _Renderer:
             yield from self._models_in(variant, suffix)
         if isinstance(node.get("items"), dict):
             yield from self._models_in(node["items"], suffix + "[]")
+        if isinstance(node.get("additionalProperties"), dict):
+            yield from self._models_in(node["additionalProperties"], suffix + ".<name>")
+        for value in (node.get("patternProperties") or {}).values():
+            yield from self._models_in(value, suffix + ".<name>")
 
     def rows(self, section: _Section) -> list[tuple[str, dict[str, Any]]]:
         """(key, schema) for each key of the object; the keys it does not name come last, as ``<task name>``."""
