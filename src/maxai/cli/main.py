@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from maxai import __version__
-from maxai.cli import changed, graph, listing, run_command, scaffold, schema_command, show, validate
+from maxai.cli import changed, graph, listing, render_command, run_command, scaffold, schema_command, show, validate
 from maxai.cli.output import EXIT_PROBLEMS, EXIT_USAGE, Output, UsageError
 from maxai.errors import ConfigError
 
@@ -17,12 +17,12 @@ from maxai.errors import ConfigError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="maxai",
-        description="Validate, inspect, scaffold and run maxai objectives (JSON configs -> Airflow DAGs).",
+        description="Validate, inspect, scaffold, run and render maxai objectives (JSON configs -> Airflow DAGs).",
         epilog="Exit codes: 0 ok, 1 problems found, 2 usage error. `maxai COMMAND --help` for details.",
     )
     parser.add_argument("--version", action="version", version=f"maxai {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (validate, listing, show, graph, scaffold, changed, schema_command, run_command):
+    for module in (validate, listing, show, graph, scaffold, changed, schema_command, run_command, render_command):
         module.add_parser(commands)
     return parser
 
