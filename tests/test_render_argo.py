@@ -238,3 +238,33 @@ def test_spark_submit_container_runs_the_command_spark_submit_hook_builds(repo: 
             assert container["command"] == hook._build_spark_submit_command(arguments["application"])
     finally:
         del os.environ["AIRFLOW_CONN_MAXAI_RENDER_TEST"]
+
+
+@pytest.mark.parametrize("schedule", [None, "@once"])
+def test_objective_without_a_cron_schedule_is_a_workflow(
+    example_repo: Path, edit_json: Callable[..., Path], schedule: str | None
+) -> None:
+    edit_json(
+        "maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json", lambda d: d["@dag"].update(schedule=schedule)
+    )
+    document, _ = argo_document(load_objective(example_repo, "retail", "demand_forecast", "stores_eu"))
+    assert (
+        document["kind"] == "Workflow" and document["metadata"]["generateName"] == "retail-demand-forecast-stores-eu-"
+    )
+    assert errors(argo_validator("Workflow"), document) == []
+    application = json.loads(_templates(document)["clean-sales"]["resource"]["manifest"])
+    env = {item["name"]: item["value"] for item in application["spec"]["driver"]["env"]}
+    assert "workflow.creationTimestamp" in env["MAXAI_RUN_TIME"] and env["MAXAI_RUN_TYPE"] == "manual"
+
+
+def test_continuous_schedule_is_refused(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    edit_json(
+        "maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json",
+        lambda d: d["@dag"].update(schedule="@continuous", partition="minute"),
+    )
+    with pytest.raises(ConfigError) as error:
+        render_argo(load_objective(example_repo, "retail", "demand_forecast", "stores_eu"))
+    assert _problems(error) == [
+        'maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json:3:5: ["@dag"].schedule: '
+        "not rendered for Argo Workflows: Argo has no continuous schedule"
+    ]

@@ -185,3 +185,17 @@ def test_spark_wrapper_hands_the_run_variables_to_the_driver(repo: Path, tmp_pat
     assert "spark.kubernetes.driverEnv.MAXAI_FORCE=" in lines
     assert lines[-1] == "local:///opt/maxai/usecases/retail/demand_forecast/handlers/clean_sales.py"
     assert lines.index("--master") > lines.index("spark.kubernetes.driverEnv.MAXAI_RUN_ID=run-3")
+
+
+def test_task_timeout_and_task_bound_are_refused(example_repo: Path, edit_json: Any) -> None:
+    edit_json(
+        "maxaiconfigs/retail/store_segments/weekly/py_config.json",
+        lambda d: d["@dag"].update(
+            max_active_tasks=2, default_args={"owner": "retail-data", "execution_timeout": "1h"}
+        ),
+    )
+    with pytest.raises(ConfigError) as error:
+        render_kubeflow(load_objective(example_repo, "retail", "store_segments", "weekly"))
+    paths = sorted(problem.path_text for problem in error.value.problems)
+    assert paths == ['["@dag"].default_args.execution_timeout', '["@dag"].max_active_tasks']
+    assert all(problem.file.endswith("weekly/py_config.json") for problem in error.value.problems)
