@@ -16,6 +16,7 @@ from maxai.render.python_source import UnwritableValue, source
 from maxai.testing import load_dagbag
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.airflow
 EXAMPLES = [ref.parts for ref in discover_objectives(REPO)]
 
 
