@@ -15,6 +15,7 @@ from maxai.cli import (
     diff_command,
     graph,
     listing,
+    render_command,
     run_command,
     scaffold,
     schema_command,
@@ -28,7 +29,7 @@ from maxai.errors import ConfigError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="maxai",
-        description="Validate, inspect, scaffold and run maxai objectives (JSON configs -> Airflow DAGs).",
+        description="Validate, inspect, scaffold, run and render maxai objectives (JSON configs -> Airflow DAGs).",
         epilog="Exit codes: 0 ok, 1 problems found, 2 usage error. `maxai COMMAND --help` for details.",
     )
     parser.add_argument("--version", action="version", version=f"maxai {__version__}")
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         deploy_command,
         schema_command,
         run_command,
+        render_command,
     ):
         module.add_parser(commands)
     return parser

@@ -173,7 +173,7 @@ def _pod_operator(
     )
 
 
-def _doc_md(config: ObjectiveConfig) -> str | None:
+def doc_md_text(config: ObjectiveConfig) -> str | None:
     """The DAG's documentation text; a ``.md`` file name is read here, never by Airflow (see paths.doc_md_file)."""
     from maxai.config.paths import doc_md_file, names_markdown_file
 
@@ -232,7 +232,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
             end_date=_utc(settings.end_date) if settings.end_date is not None else None,
             catchup=settings.catchup,
             description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
-            doc_md=_doc_md(config),
+            doc_md=doc_md_text(config),
             tags=tags,
             max_active_runs=settings.max_active_runs,
             max_active_tasks=settings.max_active_tasks,

@@ -1,0 +1,148 @@
+"""``maxai render airflow``: the objective's DAG as a standalone Airflow DAG file, plain operator calls and no
+maxai import: the way out of maxai, and a reference for what ``build_dag`` does.
+
+The file is written from the DAG ``build_dag`` builds (every DAG argument that differs from Airflow's default,
+every operator's keyword arguments), then executed and compared with that DAG: if anything differs, nothing is
+written. Code paths and the data folder (``MAXAI_DATA_DIR``) are those of the machine that renders, as they
+are for ``build_dag`` when the dag-processor parses the one-line dag.py there.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from typing import Any
+
+import attrs
+
+from maxai.config.layout import CONFIGS_DIR
+from maxai.config.objective import ObjectiveConfig
+from maxai.errors import ConfigError, Problem
+from maxai.render.airflow_compare import dag_differences, operator_arguments
+from maxai.render.describe import header
+from maxai.render.findings import Rendered
+from maxai.render.places import Places
+from maxai.render.python_source import UnwritableValue, source
+
+_DAG_SKIPPED = frozenset({"task_group"})
+"""Built by Airflow itself for every DAG."""
+
+
+def _variable(task_id: str, taken: set[str]) -> str:
+    name = re.sub(r"\W", "_", task_id)
+    if not name.isidentifier() or keyword.iskeyword(name) or name in {"dag", "DAG"}:
+        name = f"task_{name}"
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
+def _dag_keywords(dag: Any, imports: set[str]) -> dict[str, str]:
+    from airflow.sdk import DAG
+
+    reference = DAG(dag_id=dag.dag_id)
+    keywords = {}
+    for field in attrs.fields(type(dag)):
+        if not field.init or field.name in _DAG_SKIPPED:
+            continue
+        value = getattr(dag, field.name)
+        if field.name != "dag_id" and value == getattr(reference, field.name):
+            continue
+        keywords[field.alias or field.name] = source(value, imports, 4)
+    return keywords
+
+
+def _task_keywords(dag: Any, task: Any, imports: set[str]) -> dict[str, str]:
+    defaults = dag.default_args or {}
+    arguments = {
+        key: value
+        for key, value in operator_arguments(task).items()
+        if key != "params" and not (key in defaults and defaults[key] == value)
+    }
+    return {key: source(value, imports, 8) for key, value in arguments.items()}
+
+
+def _keyword_block(keywords: dict[str, str], indent: int) -> str:
+    pad = " " * indent
+    return "".join(f"{pad}{key}={text},\n" for key, text in keywords.items())
+
+
+def airflow_source(config: ObjectiveConfig) -> str:
+    """The DAG file's text (not yet checked: see :func:`render_airflow`)."""
+    from maxai.factory.dag import dag_from_config
+
+    dag = dag_from_config(config)
+    imports = {"from airflow.sdk import DAG"}
+    dag_block = _keyword_block(_dag_keywords(dag, imports), 4)
+    variables: dict[str, str] = {}
+    taken: set[str] = set()
+    tasks = []
+    for task in dag.tasks:
+        kind = type(task)
+        imports.add(f"from {kind.__module__} import {kind.__name__}")
+        variables[task.task_id] = _variable(task.task_id, taken)
+        keywords = {"task_id": source(task.task_id, imports), **_task_keywords(dag, task, imports)}
+        tasks.append(f"    {variables[task.task_id]} = {kind.__name__}(\n{_keyword_block(keywords, 8)}    )\n")
+    edges = [
+        f"    {variables[upstream]} >> {variables[task.name]}\n" for task in config.tasks for upstream in task.upstream
+    ]
+    documentation = (
+        '"""Airflow DAG {dag_id}: a standalone file (no maxai import) with the DAG build_dag({parts}) builds."""\n'
+    )
+    ref = config.ref
+    text = header("Airflow DAG", config, "maxai render airflow", [])
+    text += documentation.format(dag_id=ref.dag_id, parts=", ".join(f'"{part}"' for part in ref.parts))
+    text += "\n" + _import_block(imports)
+    text += f"\nwith DAG(\n{dag_block}) as dag:\n" + "\n".join(tasks)
+    if edges:
+        text += "\n" + "".join(edges)
+    return text
+
+
+def _import_block(imports: set[str]) -> str:
+    """The import lines, standard library first, one ``from`` line a module."""
+    names: dict[str, list[str]] = {}
+    plain = []
+    for line in imports:
+        if line.startswith("from "):
+            module, _, name = line[len("from ") :].partition(" import ")
+            names.setdefault(module, []).append(name)
+        else:
+            plain.append(line)
+    lines = [f"from {module} import {', '.join(sorted(items))}" for module, items in names.items()] + plain
+    standard = sorted(line for line in lines if line.split()[1].split(".")[0] in sys.stdlib_module_names)
+    others = sorted((line for line in lines if line not in standard), key=lambda line: line.split()[1])
+    return "".join(f"{line}\n" for line in standard) + "\n" + "".join(f"{line}\n" for line in others)
+
+
+def _refusal(config: ObjectiveConfig, message: str) -> ConfigError:
+    folder = f"{CONFIGS_DIR}/{'/'.join(config.ref.parts)}/"
+    return ConfigError([Problem(folder, (), f"not rendered for Airflow: {message}")])
+
+
+def render_airflow(config: ObjectiveConfig) -> Rendered:
+    """The standalone DAG file, executed and compared with ``build_dag``'s DAG before it is returned."""
+    from maxai.factory.dag import dag_from_config
+
+    mapped = [task for task in config.tasks if task.params.for_each]
+    if mapped:
+        raise ConfigError(
+            [
+                Places(config).py_entry(
+                    task, "for_each", "not rendered for Airflow: maxai does not write mapped tasks as source yet"
+                )
+                for task in mapped
+            ]
+        )
+    try:
+        text = airflow_source(config)
+    except UnwritableValue as error:
+        raise _refusal(config, f"the DAG holds {error}, which maxai cannot write as source") from error
+    namespace: dict[str, Any] = {"__name__": f"maxai_render_{config.ref.objective}"}
+    exec(compile(text, f"<maxai render airflow {config.dag_id}>", "exec"), namespace)  # our own output, checked
+    differences = dag_differences(dag_from_config(config), namespace["dag"])
+    if differences:
+        raise _refusal(config, "the written DAG would differ from build_dag's: " + "; ".join(differences))
+    return Rendered(text, (), ".py")

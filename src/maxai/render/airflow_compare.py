@@ -1,0 +1,57 @@
+"""Whether two Airflow DAGs are the same DAG: settings, params, tasks (class and keyword arguments) and edges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+_DAG_IGNORED = frozenset({"task_group"})
+_TASK_IGNORED = frozenset({"dag", "task_group"})
+
+
+def params_summary(params: Any) -> dict[str, tuple[Any, Any, Any]]:
+    """A DAG's or task's params as comparable values: each Param's default, description and schema."""
+    return {
+        key: (param.value, param.description, param.schema)
+        for key, param in ((key, params.get_param(key)) for key in params)
+    }
+
+
+def operator_arguments(task: Any) -> dict[str, Any]:
+    """The keyword arguments an operator was built with (after default_args), without the DAG it belongs to."""
+    recorded: dict[str, Any] = task._BaseOperator__init_kwargs
+    return {key: value for key, value in recorded.items() if key not in _TASK_IGNORED}
+
+
+def _comparable(key: str, value: Any) -> Any:
+    return params_summary(value) if key == "params" and value is not None else value
+
+
+def dag_differences(expected: Any, actual: Any) -> list[str]:
+    """What differs between two DAGs, in words; empty when they are the same."""
+    differences = []
+    for field in attrs.fields(type(expected)):
+        if not field.init or field.name in _DAG_IGNORED:
+            continue
+        left, right = (_comparable(field.name, getattr(dag, field.name)) for dag in (expected, actual))
+        if left != right:
+            differences.append(f"DAG {field.name}: {left!r} != {right!r}")
+    if str(expected.timezone) != str(actual.timezone):
+        differences.append(f"DAG timezone: {expected.timezone} != {actual.timezone}")
+    if set(expected.task_dict) != set(actual.task_dict):
+        differences.append(f"tasks: {sorted(expected.task_dict)} != {sorted(actual.task_dict)}")
+        return differences
+    for task_id, task in expected.task_dict.items():
+        other = actual.task_dict[task_id]
+        if type(task) is not type(other):
+            differences.append(f"task {task_id}: {type(task).__name__} != {type(other).__name__}")
+        left, right = operator_arguments(task), operator_arguments(other)
+        for key in sorted(set(left) | set(right)):
+            if _comparable(key, left.get(key)) != _comparable(key, right.get(key)):
+                differences.append(f"task {task_id} argument {key}: {left.get(key)!r} != {right.get(key)!r}")
+        if task.upstream_task_ids != other.upstream_task_ids:
+            differences.append(
+                f"task {task_id} upstream: {sorted(task.upstream_task_ids)} != {sorted(other.upstream_task_ids)}"
+            )
+    return differences

@@ -1,0 +1,244 @@
+"""``maxai render argo``: an objective as an Argo Workflow, or as a CronWorkflow when it has a schedule.
+
+One template per task and a DAG template with the Airflow DAG's edges. Pod tasks are container templates
+(``argo_pods``); Spark tasks create a SparkApplication for the Spark operator and wait for it (``--spark
+operator``, the default), or run spark-submit in cluster mode in a container (``--spark submit``).
+The run's date is the CronWorkflow's scheduled time (or the Workflow's creation time) unless the run is
+given a ``date`` parameter, as the Airflow DAG's ``date`` param does.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hera.workflows import models as argo
+
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.config.schedule import CRON_PRESETS
+from maxai.render.argo_pods import pod_template, retry_strategy, timeout
+from maxai.render.coverage import SparkMode, check_coverage
+from maxai.render.describe import description, header, maxai_labels, tags, utc_timestamp
+from maxai.render.environment import (
+    DATE_PARAMETER_HELP,
+    FORCE_PARAMETER_HELP,
+    task_variables,
+)
+from maxai.render.findings import Findings, Rendered
+from maxai.render.naming import objective_name, task_names
+from maxai.render.places import Places
+from maxai.render.spark import in_image, spark_application, spark_image, submit_command
+from maxai.render.yaml_text import dump_yaml
+from maxai.runtime.context import (
+    DATE_PARAM,
+    ENV_DATE_SOURCE,
+    ENV_RUN_DATE,
+    ENV_RUN_ID,
+    ENV_RUN_TIME,
+    ENV_RUN_TYPE,
+    FORCE_ENV,
+    FORCE_PARAM,
+)
+
+API_VERSION = "argoproj.io/v1alpha1"
+DAG_TEMPLATE = "main"
+CRON_NAME_LIMIT = 52
+"""Argo refuses longer CronWorkflow names: it appends the scheduled time to name each run."""
+SPARK_SUCCESS = "status.applicationState.state == COMPLETED"
+SPARK_FAILURE = "status.applicationState.state in (FAILED, SUBMISSION_FAILED)"
+
+
+def run_values(scheduled: bool) -> dict[str, str]:
+    """The run-dependent MAXAI_* variables as Argo expressions (evaluated when the workflow runs).
+
+    A CronWorkflow's run processes its scheduled time, a Workflow its creation time (both UTC), unless the
+    ``date`` parameter is given; a scheduled run given no ``date`` is ``scheduled``, anything else ``manual``.
+    """
+    date = f"workflow.parameters['{DATE_PARAM}']"
+    moment = "workflow.scheduledTime" if scheduled else "workflow.creationTimestamp"
+    chosen = f"{date} != '' ? {date} : {moment}"
+    own_time = "schedule time" if scheduled else "creation time"
+    return {
+        ENV_RUN_TIME: f"{{{{={chosen}}}}}",
+        ENV_RUN_DATE: f"{{{{=sprig.substr(0, 10, {chosen})}}}}",
+        ENV_DATE_SOURCE: f"{{{{={date} != '' ? 'date param' : '{own_time}'}}}}",
+        ENV_RUN_ID: "{{workflow.name}}",
+        ENV_RUN_TYPE: f"{{{{={date} != '' ? 'manual' : 'scheduled'}}}}" if scheduled else "manual",
+        FORCE_ENV: f"{{{{=workflow.parameters['{FORCE_PARAM}'] == 'true' ? '1' : ''}}}}",
+    }
+
+
+def _parameters() -> argo.Arguments:
+    help_text = {DATE_PARAM: DATE_PARAMETER_HELP, FORCE_PARAM: FORCE_PARAMETER_HELP}
+    return argo.Arguments(
+        parameters=[
+            argo.Parameter(name=DATE_PARAM, value="", description=help_text[DATE_PARAM]),
+            argo.Parameter(name=FORCE_PARAM, value="false", enum=["false", "true"], description=help_text[FORCE_PARAM]),
+        ]
+    )
+
+
+def _spark_template(
+    config: ObjectiveConfig,
+    task: ResolvedTask,
+    name: str,
+    env: dict[str, str],
+    places: Places,
+    findings: Findings,
+    spark: SparkMode,
+) -> argo.Template:
+    arguments = in_image(config, task, places, findings)
+    image = spark_image(task, places, findings)
+    if spark == "submit":
+        container = argo.Container(
+            image=image,
+            command=submit_command(arguments, env),
+            env=[argo.EnvVar(name=key, value=value) for key, value in env.items()],  # a client-mode driver's own
+        )
+        return argo.Template(name=name, container=container, metadata=argo.Metadata(labels=maxai_labels(config)))
+    application = spark_application(task, arguments, env, maxai_labels(config), places, findings)
+    return argo.Template(
+        name=name,
+        resource=argo.ResourceTemplate(
+            action="create",
+            set_owner_reference=True,
+            # JSON, not YAML: Argo evaluates the {{=...}} expressions in the text before parsing it, and YAML
+            # would have doubled their quotes
+            manifest=json.dumps(application, indent=2, ensure_ascii=False),
+            success_condition=SPARK_SUCCESS,
+            failure_condition=SPARK_FAILURE,
+        ),
+    )
+
+
+def _namespace(config: ObjectiveConfig, places: Places, findings: Findings) -> str | None:
+    """The pod tasks' namespace, which is the workflow's: every pod of a workflow runs in its namespace."""
+    owners: dict[str, ResolvedTask] = {}
+    for task in config.tasks:
+        namespace = task.arguments.get("namespace") if task.kind == "kubepod" else None
+        if namespace and namespace not in owners:
+            if owners:
+                first_namespace, first = next(iter(owners.items()))
+                findings.refuse(
+                    places.task(
+                        task,
+                        ("namespace",),
+                        f"Argo runs every pod of a workflow in the workflow's namespace, but task {first.name!r} "
+                        f"uses {first_namespace!r} and {task.name!r} uses {namespace!r}",
+                    )
+                )
+            owners[namespace] = task
+    return next(iter(owners), None)
+
+
+def _when(config: ObjectiveConfig) -> str | None:
+    """The CronWorkflow's condition for start_date and end_date (Airflow schedules nothing outside them)."""
+    conditions = [f"now() >= date('{utc_timestamp(config.dag.start_date)}')"]
+    if config.dag.end_date is not None:
+        conditions.append(f"now() <= date('{utc_timestamp(config.dag.end_date)}')")
+    return "{{= " + " && ".join(conditions) + " }}"
+
+
+def _templates(
+    config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode
+) -> list[argo.Template]:
+    names = task_names(config, places, findings, {DAG_TEMPLATE: "the workflow's DAG template"})
+    run = run_values(scheduled)
+    dag = argo.DAGTemplate(
+        tasks=[
+            argo.DAGTask(
+                name=names[task.name],
+                template=names[task.name],
+                dependencies=[names[upstream] for upstream in task.upstream] or None,
+            )
+            for task in config.tasks
+        ]
+    )
+    templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
+    for task in config.tasks:
+        env = task_variables(config, task, run)
+        if task.kind == "spark":
+            template = _spark_template(config, task, names[task.name], env, places, findings, spark)
+        else:
+            template = pod_template(task, names[task.name], env, maxai_labels(config), places, findings)
+        template.retry_strategy = retry_strategy(config, task)
+        template.timeout = timeout(config, task)
+        templates.append(template)
+    return templates
+
+
+def _annotations(config: ObjectiveConfig) -> dict[str, str]:
+    return {
+        "workflows.argoproj.io/title": config.dag_id,
+        "workflows.argoproj.io/description": description(config, with_owner_and_tags=False),
+        "maxai/owner": config.dag.default_args.owner,
+        "maxai/tags": ",".join(tags(config)),
+    }
+
+
+def _image_pull_secrets(config: ObjectiveConfig) -> list[argo.LocalObjectReference] | None:
+    names = [
+        secret["name"]
+        for task in config.tasks
+        for secret in task.arguments.get("image_pull_secrets") or []
+        if task.kind == "kubepod" and secret.get("name")
+    ]
+    return [argo.LocalObjectReference(name=name) for name in dict.fromkeys(names)] or None
+
+
+def argo_document(
+    config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator"
+) -> tuple[dict[str, Any], Findings]:
+    """The Workflow or CronWorkflow as a dict, with the notes; a ConfigError for what Argo cannot express."""
+    places, findings = Places(config), Findings(strict=strict)
+    check_coverage(config, "argo", places, findings, spark)
+    settings = config.dag
+    scheduled = settings.schedule not in (None, "@once")
+    name = objective_name(config.ref, CRON_NAME_LIMIT if scheduled else 57)
+    spec = argo.WorkflowSpec(
+        entrypoint=DAG_TEMPLATE,
+        arguments=_parameters(),
+        templates=_templates(config, places, findings, scheduled, spark),
+        parallelism=settings.max_active_tasks,
+        active_deadline_seconds=settings.dagrun_timeout,
+        synchronization=argo.Synchronization(mutexes=[argo.Mutex(name=name)])
+        if settings.max_active_runs == 1
+        else None,
+        image_pull_secrets=_image_pull_secrets(config),
+    )
+    namespace = _namespace(config, places, findings)
+    findings.raise_if_any()
+    labels, annotations = maxai_labels(config), _annotations(config)
+    document: argo.Workflow | argo.CronWorkflow
+    if scheduled:
+        assert isinstance(settings.schedule, str)  # an asset schedule is refused by the coverage check
+        document = argo.CronWorkflow(
+            api_version=API_VERSION,
+            kind="CronWorkflow",
+            metadata=argo.ObjectMeta(name=name, namespace=namespace, labels=labels, annotations=annotations),
+            spec=argo.CronWorkflowSpec(
+                schedules=[CRON_PRESETS.get(settings.schedule, settings.schedule)],
+                timezone="UTC",
+                when=_when(config),
+                workflow_metadata=argo.ObjectMeta(labels=labels, annotations=annotations),
+                workflow_spec=spec,
+            ),
+        )
+    else:
+        document = argo.Workflow(
+            api_version=API_VERSION,
+            kind="Workflow",
+            metadata=argo.ObjectMeta(
+                generate_name=f"{name}-", namespace=namespace, labels=labels, annotations=annotations
+            ),
+            spec=spec,
+        )
+    return document.model_dump(by_alias=True, exclude_none=True, mode="json"), findings
+
+
+def render_argo(config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator") -> Rendered:
+    document, findings = argo_document(config, strict=strict, spark=spark)
+    command = "maxai render argo" + (" --spark submit" if spark == "submit" else "")
+    text = header(f"Argo {document['kind']}", config, command, findings.notes)
+    text += dump_yaml([document])
+    return Rendered(text, tuple(findings.notes))

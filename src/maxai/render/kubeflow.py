@@ -1,0 +1,245 @@
+"""``maxai render kubeflow``: an objective as a Kubeflow Pipelines pipeline (the IR, ``PipelineSpec`` YAML), built with
+the IR's own protobuf messages (``kfp-pipeline-spec``; ``kfp`` itself cannot share an environment with Airflow's
+Kubernetes provider). Pod settings kfp-kubernetes would write go into a second YAML document, the platform spec.
+
+Kubeflow resolves its placeholders (the run's parameters, its schedule time) in a container's command and
+arguments but not in its environment, so every container starts with a short POSIX ``sh`` wrapper that turns
+them into the MAXAI_* run variables, as the Airflow templates do; the image needs ``sh``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2 as ir
+
+from maxai import __version__
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.config.schedule import CRON_PRESETS
+from maxai.render.coverage import check_coverage
+from maxai.render.describe import description, header, maxai_labels, utc_timestamp
+from maxai.render.environment import DATE_PARAMETER_HELP, FORCE_PARAMETER_HELP, RUN_TYPE_PARAM, task_variables
+from maxai.render.findings import Findings, Rendered
+from maxai.render.kubeflow_platform import KubeflowPod
+from maxai.render.naming import objective_name, task_names
+from maxai.render.places import Places
+from maxai.render.spark import DRIVER_ENV_CONF, in_image, spark_image, submit_command
+from maxai.render.yaml_text import dump_yaml
+from maxai.runtime.context import (
+    DATE_PARAM,
+    ENV_DATE_SOURCE,
+    ENV_RUN_DATE,
+    ENV_RUN_ID,
+    ENV_RUN_TIME,
+    ENV_RUN_TYPE,
+    FORCE_ENV,
+    FORCE_PARAM,
+)
+
+SCHEMA_VERSION = "2.1.0"
+SCHEDULE_TIME_INPUT = "schedule_time"
+RUN_ID_INPUT = "run_id"
+_RUNTIME_INPUTS = {  # Kubeflow's placeholders: the recurring run's scheduled time (a manual run's creation time)
+    SCHEDULE_TIME_INPUT: "{{$.pipeline_job_schedule_time_utc}}",
+    RUN_ID_INPUT: "{{$.pipeline_job_uuid}}",
+}
+_PIPELINE_INPUTS = (DATE_PARAM, FORCE_PARAM, RUN_TYPE_PARAM)
+_WRAPPER_INPUTS = (DATE_PARAM, FORCE_PARAM, RUN_TYPE_PARAM, SCHEDULE_TIME_INPUT, RUN_ID_INPUT)
+_EXPORTED = (ENV_RUN_TIME, ENV_RUN_DATE, ENV_DATE_SOURCE, FORCE_ENV, ENV_RUN_TYPE, ENV_RUN_ID)
+RUN_VARIABLES_SCRIPT = f"""\
+if [ -n "$1" ]; then {ENV_RUN_TIME}=$1 {ENV_DATE_SOURCE}='date param'
+else {ENV_RUN_TIME}=$4 {ENV_DATE_SOURCE}='schedule time'; fi
+{ENV_RUN_DATE}=$(printf %.10s "${ENV_RUN_TIME}")
+case $2 in true|True|1) {FORCE_ENV}=1 ;; *) {FORCE_ENV}= ;; esac
+{ENV_RUN_TYPE}=$3 {ENV_RUN_ID}=$5
+export {" ".join(_EXPORTED)}
+shift 5
+"""
+"""Arguments: date, force, run type, schedule time, run id, then the task's own command and arguments."""
+POD_SCRIPT = RUN_VARIABLES_SCRIPT + 'exec "$@"\n'
+SPARK_SCRIPT = (
+    RUN_VARIABLES_SCRIPT
+    + 'submit=$1\nshift\nexec "$submit" '
+    + " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in _EXPORTED)
+    + ' "$@"\n'
+)
+"""As POD_SCRIPT, and the run variables reach a cluster-mode driver as spark.kubernetes.driverEnv.*."""
+
+
+def _placeholder(name: str) -> str:
+    return f"{{{{$.inputs.parameters['{name}']}}}}"
+
+
+def _parameter(kind: Any, default: Any = None, help_text: str = "") -> ir.ComponentInputsSpec.ParameterSpec:
+    spec = ir.ComponentInputsSpec.ParameterSpec(parameter_type=kind)
+    if default is not None:
+        spec.default_value.CopyFrom(json_format.ParseDict(default, spec.default_value))
+        spec.is_optional = True
+    if help_text:
+        spec.description = help_text
+    return spec
+
+
+def _root_inputs() -> ir.ComponentInputsSpec:
+    types = ir.ParameterType
+    inputs = ir.ComponentInputsSpec()
+    inputs.parameters[DATE_PARAM].CopyFrom(_parameter(types.STRING, "", DATE_PARAMETER_HELP))
+    inputs.parameters[FORCE_PARAM].CopyFrom(_parameter(types.BOOLEAN, False, FORCE_PARAMETER_HELP))
+    inputs.parameters[RUN_TYPE_PARAM].CopyFrom(
+        _parameter(types.STRING, "manual", "manual, or scheduled for the runs of a recurring run")
+    )
+    return inputs
+
+
+def _component(label: str) -> ir.ComponentSpec:
+    types = ir.ParameterType
+    component = ir.ComponentSpec(executor_label=label)
+    for name in _WRAPPER_INPUTS:
+        component.input_definitions.parameters[name].CopyFrom(
+            _parameter(types.BOOLEAN if name == FORCE_PARAM else types.STRING)
+        )
+    return component
+
+
+def _pipeline_task(config: ObjectiveConfig, task: ResolvedTask, names: dict[str, str]) -> ir.PipelineTaskSpec:
+    name = names[task.name]
+    spec = ir.PipelineTaskSpec(dependent_tasks=[names[upstream] for upstream in task.upstream])
+    spec.task_info.name = name
+    spec.component_ref.name = f"comp-{name}"
+    spec.caching_options.enable_cache = False  # Airflow never reuses a task's result: handlers decide (skip_if_done)
+    for parameter in _PIPELINE_INPUTS:
+        spec.inputs.parameters[parameter].component_input_parameter = parameter
+    for parameter, placeholder in _RUNTIME_INPUTS.items():
+        spec.inputs.parameters[parameter].runtime_value.constant.string_value = placeholder
+    defaults, arguments = config.dag.default_args, task.arguments
+    retries = arguments.get("retries", defaults.retries)
+    if retries:
+        spec.retry_policy.max_retry_count = retries
+        spec.retry_policy.backoff_duration.seconds = arguments.get("retry_delay", defaults.retry_delay)
+        exponential = arguments.get("retry_exponential_backoff", defaults.retry_exponential_backoff)
+        spec.retry_policy.backoff_factor = 2 if exponential else 1
+    return spec
+
+
+def _container(
+    config: ObjectiveConfig, task: ResolvedTask, places: Places, findings: Findings
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The executor's container (as JSON) and, for a pod task, its Kubernetes platform config."""
+    env = task_variables(config, task, None)
+    inputs = [_placeholder(name) for name in _WRAPPER_INPUTS]
+    container: dict[str, Any] = {"env": [{"name": key, "value": value} for key, value in env.items()]}
+    if task.kind == "spark":
+        arguments = in_image(config, task, places, findings)
+        container.update(
+            image=spark_image(task, places, findings),
+            command=["sh", "-c", SPARK_SCRIPT, "maxai"],
+            args=[*inputs, *submit_command(arguments, env)],
+        )
+        return container, None
+    pod = KubeflowPod(task, places, findings)
+    if not task.arguments.get("cmds"):
+        findings.refuse(
+            places.task_entry(
+                task,
+                "conf",
+                "not rendered for Kubeflow Pipelines: give cmds (the container's command), which maxai's wrapper "
+                "runs after setting the run's variables",
+            )
+        )
+    container.update(
+        image=task.arguments["image"],
+        command=["sh", "-c", POD_SCRIPT, "maxai"],
+        args=[*inputs, *task.arguments.get("cmds", []), *task.arguments.get("arguments", [])],
+    )
+    resources = pod.resources()
+    if resources:
+        container["resources"] = resources
+    return container, pod.platform_config(maxai_labels(config))
+
+
+def _run_level(config: ObjectiveConfig, key: str, what: str, places: Places, findings: Findings) -> None:
+    """Namespace and service account belong to a Kubeflow run, not to its tasks: the pod tasks must agree."""
+    pods = [task for task in config.tasks if task.kind == "kubepod"]
+    values = {task.arguments.get(key) for task in pods}
+    if len(values) > 1:
+        first = pods[0]
+        other = next(task for task in pods if task.arguments.get(key) != first.arguments.get(key))
+        findings.refuse(
+            places.task(
+                other,
+                (key,),
+                f"not rendered for Kubeflow Pipelines: every task of a run has the run's {what}, but task "
+                f"{first.name!r} has {first.arguments.get(key)!r} and {other.name!r} {other.arguments.get(key)!r}",
+            )
+        )
+    elif values and None not in values:
+        findings.note(
+            places.task(
+                pods[0],
+                (key,),
+                f"not in the Kubeflow Pipelines output: a run has one {what}; create the runs with {values.pop()!r}",
+            )
+        )
+
+
+def _schedule_note(config: ObjectiveConfig, places: Places, findings: Findings) -> None:
+    settings = config.dag
+    if not isinstance(settings.schedule, str) or settings.schedule == "@continuous":
+        return  # none, or refused by the coverage check
+    if settings.schedule == "@once":
+        advice = "start one run by hand"
+    else:
+        cron = "0 " + CRON_PRESETS.get(settings.schedule, settings.schedule)
+        advice = (
+            f"create a recurring run with cron {cron!r} (Kubeflow's cron has seconds first; UTC), "
+            f"max_concurrency {settings.max_active_runs}, {'catchup' if settings.catchup else 'no_catchup'}, "
+            f"start time {utc_timestamp(settings.start_date)}"
+            + (f", end time {utc_timestamp(settings.end_date)}" if settings.end_date else "")
+            + f" and parameter {RUN_TYPE_PARAM}=scheduled"
+        )
+    findings.note(places.dag(("schedule",), f"not in the Kubeflow Pipelines output: schedules live in runs; {advice}"))
+
+
+def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tuple[list[dict[str, Any]], Findings]:
+    """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes."""
+    places, findings = Places(config), Findings(strict=strict)
+    check_coverage(config, "kubeflow", places, findings, "submit")
+    names = task_names(config, places, findings)
+    pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
+    pipeline.pipeline_info.name = objective_name(config.ref)
+    pipeline.pipeline_info.display_name = config.dag_id
+    pipeline.pipeline_info.description = description(config, with_owner_and_tags=True)
+    pipeline.root.input_definitions.CopyFrom(_root_inputs())
+    executors: dict[str, Any] = {}
+    platform: dict[str, Any] = {}
+    for task in config.tasks:
+        name = names[task.name]
+        pipeline.root.dag.tasks[name].CopyFrom(_pipeline_task(config, task, names))
+        pipeline.components[f"comp-{name}"].CopyFrom(_component(f"exec-{name}"))
+        container, platform_config = _container(config, task, places, findings)
+        executors[f"exec-{name}"] = {"container": container}
+        if platform_config:
+            platform[f"exec-{name}"] = platform_config
+    pipeline.deployment_spec.update({"executors": executors})
+    _run_level(config, "namespace", "namespace", places, findings)
+    _run_level(config, "service_account_name", "service account", places, findings)
+    _schedule_note(config, places, findings)
+    if config.dag.max_active_runs != 1 and config.dag.schedule is None:
+        findings.note(
+            places.dag(
+                ("max_active_runs",), "not in the Kubeflow Pipelines output: runs started by hand are not bounded"
+            )
+        )
+    findings.raise_if_any()
+    documents = [json_format.MessageToDict(pipeline)]
+    if platform:
+        documents.append({"platforms": {"kubernetes": {"deploymentSpec": {"executors": platform}}}})
+    return documents, findings
+
+
+def render_kubeflow(config: ObjectiveConfig, *, strict: bool = False) -> Rendered:
+    documents, findings = kubeflow_documents(config, strict=strict)
+    text = header("Kubeflow Pipelines pipeline (IR YAML)", config, "maxai render kubeflow", findings.notes)
+    text += dump_yaml(documents)
+    return Rendered(text, tuple(findings.notes))

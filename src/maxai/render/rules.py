@@ -1,0 +1,180 @@
+"""What each config setting becomes on Argo Workflows and on Kubeflow Pipelines, key by key.
+
+A key of the config models that is missing here is refused by ``coverage`` when it is set, so a key added
+to the models later is an error in ``maxai render`` until someone decides what it becomes. A key is
+*mapped* (it has a place in the output; some values may still be refused), *noted* (the output is made
+but has no place for it: reported with the output, refused with ``--strict``) or *refused*.
+docs/render.rst shows these tables (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from maxai.config.objective import ObjectiveConfig
+
+Judge = Callable[[Any, ObjectiveConfig], str | None]
+"""Given a setting's value and its objective: why it cannot be expressed (or what is lost), or None."""
+
+
+@dataclass(frozen=True)
+class Handling:
+    where: str
+    """Where the setting goes on the target, for the docs; empty when it has no place."""
+    refuse: Judge | None = None
+    note: Judge | None = None
+    always: bool = False
+    """Judge the value even when it is the model's default."""
+
+
+def to(where: str, *, refuse: Judge | None = None, note: Judge | None = None, always: bool = False) -> Handling:
+    return Handling(where, refuse, note, always)
+
+
+def noted(reason: str) -> Handling:
+    return Handling(f"note: {reason}", note=lambda _value, _config: reason)
+
+
+def refused(reason: str) -> Handling:
+    return Handling(f"error: {reason}", refuse=lambda _value, _config: reason)
+
+
+def unless(check: Callable[[Any], bool], reason: str) -> Judge:
+    return lambda value, _config: None if check(value) else reason
+
+
+@dataclass(frozen=True)
+class Rule:
+    argo: Handling
+    kubeflow: Handling
+
+
+def both(handling: Handling) -> Rule:
+    return Rule(handling, handling)
+
+
+_AIRFLOW_POOLS = "Airflow's pools, queues and priorities have no counterpart; remove it for this target"
+_OPERATOR_ONLY = "how Airflow's operator drives the pod; the target's controller runs pods itself"
+_NO_SCHEDULE_ON_KFP = "part of the recurring run (see schedule)"
+
+
+def _schedule_refusal(value: Any, target: str, instead: str) -> str | None:
+    if value == "@continuous":
+        return f"{target} has no continuous schedule"
+    if value is not None and not isinstance(value, str):
+        return f"{target} has no schedule on data assets ({instead})"
+    return None
+
+
+DAG_RULES: dict[str, Rule] = {
+    "start_date": Rule(to("CronWorkflow spec.when: now() >= start_date"), to(_NO_SCHEDULE_ON_KFP)),
+    "end_date": Rule(to("CronWorkflow spec.when: now() <= end_date"), to(_NO_SCHEDULE_ON_KFP)),
+    "partition": Rule(to("MAXAI_PARTITION"), to("MAXAI_PARTITION")),
+    "schedule": Rule(
+        to(
+            "CronWorkflow spec.schedules, timezone UTC (none or @once: a Workflow); @continuous refused",
+            refuse=lambda value, _config: _schedule_refusal(value, "Argo", "Argo Events would have to trigger it"),
+        ),
+        to(
+            "note: the recurring run to create (cron with seconds, catchup, max_concurrency); @continuous refused",
+            refuse=lambda value, _config: _schedule_refusal(value, "Kubeflow Pipelines", "start its runs from outside"),
+        ),
+    ),
+    "catchup": Rule(
+        to(
+            "error when true",
+            refuse=unless(
+                lambda value: not value,
+                "Argo's CronWorkflows do not catch up on missed runs; submit missed dates by hand "
+                "(argo submit --from cronwf/NAME -p date=YYYY-MM-DD)",
+            ),
+        ),
+        to(_NO_SCHEDULE_ON_KFP),
+    ),
+    "description": Rule(to("annotation workflows.argoproj.io/description"), to("pipelineInfo.description")),
+    "doc_md": Rule(
+        to("annotation workflows.argoproj.io/description, after the description"),
+        to("pipelineInfo.description, after the description"),
+    ),
+    "tags": Rule(to("annotation maxai/tags"), to("pipelineInfo.description, a 'tags:' line")),
+    "max_active_runs": Rule(
+        to(
+            "1: spec.synchronization.mutexes (runs wait for each other); more: note",
+            note=unless(
+                lambda value: value == 1,
+                "Argo bounds concurrent runs above 1 only with a semaphore ConfigMap; runs are not bounded",
+            ),
+            always=True,
+        ),
+        to(_NO_SCHEDULE_ON_KFP),
+    ),
+    "max_active_tasks": Rule(
+        to("spec.parallelism", always=True),
+        to(
+            "error when lower than the number of tasks",
+            refuse=lambda value, config: (
+                None
+                if value >= len(config.tasks)
+                else "Kubeflow Pipelines cannot limit how many tasks of a run run at once"
+            ),
+            always=True,
+        ),
+    ),
+    "dagrun_timeout": Rule(to("spec.activeDeadlineSeconds"), noted("Kubeflow Pipelines has no run timeout")),
+}
+
+DEFAULT_ARGS_RULES: dict[str, Rule] = {
+    "owner": Rule(to("annotation maxai/owner"), to("pipelineInfo.description, an 'owner:' line")),
+    "retries": Rule(to("retryStrategy.limit, retryPolicy Always"), to("retryPolicy.maxRetryCount")),
+    "retry_delay": Rule(to("retryStrategy.backoff.duration"), to("retryPolicy.backoffDuration")),
+    "retry_exponential_backoff": Rule(
+        to("retryStrategy.backoff.factor: 2 (else 1)"), to("retryPolicy.backoffFactor: 2 (else 1)")
+    ),
+    "max_retry_delay": Rule(
+        to("retryStrategy.backoff.cap"),
+        noted("Kubeflow's backoffMaxDuration bounds the total time spent retrying, not each delay"),
+    ),
+    "execution_timeout": Rule(
+        to("template timeout"),
+        refused("Kubeflow Pipelines has no task timeout (a pod task's active_deadline_seconds bounds its pod)"),
+    ),
+    "depends_on_past": both(
+        to(
+            "error when true",
+            refuse=unless(lambda value: not value, "a task waiting for its previous run has no counterpart"),
+        )
+    ),
+    "email": both(refused("Airflow sends these emails; use the target's own notifications")),
+    "email_on_failure": both(
+        to(
+            "error when true",
+            refuse=unless(lambda value: not value, "Airflow sends this email; use the target's own notifications"),
+        )
+    ),
+}
+
+TASK_RULES: dict[str, Rule] = {
+    "retries": DEFAULT_ARGS_RULES["retries"],
+    "retry_delay": DEFAULT_ARGS_RULES["retry_delay"],
+    "retry_exponential_backoff": DEFAULT_ARGS_RULES["retry_exponential_backoff"],
+    "execution_timeout": DEFAULT_ARGS_RULES["execution_timeout"],
+    "pool": both(refused(_AIRFLOW_POOLS)),
+    "pool_slots": both(refused(_AIRFLOW_POOLS)),
+    "priority_weight": both(refused(_AIRFLOW_POOLS)),
+    "queue": both(refused(_AIRFLOW_POOLS)),
+    "trigger_rule": both(
+        to(
+            "all_success only: a task runs once its upstream tasks succeeded",
+            refuse=unless(
+                lambda value: value == "all_success",
+                "only all_success (the default) is rendered: a task runs once all its upstream tasks succeeded",
+            ),
+        )
+    ),
+    "doc_md": Rule(
+        noted("a task's documentation is display-only and Argo has no place for it"),
+        noted("a task's documentation is display-only and Kubeflow has no place for it"),
+    ),
+}

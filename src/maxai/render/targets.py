@@ -1,0 +1,32 @@
+"""The render targets by name, so that the command line and tests call them the same way."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # the command line imports this module at start: the renderers load only when used
+    from maxai.config.objective import ObjectiveConfig
+    from maxai.render.coverage import SparkMode
+    from maxai.render.findings import Rendered
+
+TargetName = Literal["argo", "kubeflow", "airflow"]
+TARGETS: tuple[TargetName, ...] = ("argo", "kubeflow", "airflow")
+EXTRAS = {"argo": "render", "kubeflow": "render", "airflow": "airflow"}
+"""The maxai extra each target's imports come from."""
+
+
+def render(
+    target: TargetName, config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator"
+) -> Rendered:
+    """``config`` rendered for ``target``; a ConfigError names every setting the target cannot express."""
+    if target == "argo":
+        from maxai.render.argo import render_argo
+
+        return render_argo(config, strict=strict, spark=spark)
+    if target == "kubeflow":
+        from maxai.render.kubeflow import render_kubeflow
+
+        return render_kubeflow(config, strict=strict)
+    from maxai.render.airflow import render_airflow
+
+    return render_airflow(config)

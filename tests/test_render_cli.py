@@ -1,0 +1,103 @@
+"""`maxai render` through its real console script: one objective, --all into a folder, notes, errors and usage;
+and docs/render.rst's tables match the rules the renderers apply."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from maxai.render.mapping import BEGIN, END, mapping_tables
+
+MAXAI = str(Path(sys.executable).with_name("maxai"))
+
+
+def maxai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key not in ("MAXAI_ROOT", "NO_COLOR")}
+    return subprocess.run([MAXAI, *args], cwd=cwd, capture_output=True, text=True, env=environment, check=False)
+
+
+def test_one_objective_to_standard_output_and_to_a_file(repo: Path, tmp_path: Path) -> None:
+    result = maxai("render", "argo", "retail", "demand_forecast", "stores_eu", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["metadata"]["name"] == "retail-demand-forecast-stores-eu"
+    assert result.stderr == ""
+    target = tmp_path / "weekly.yaml"
+    result = maxai("render", "kubeflow", "retail", "store_segments", "weekly", "-o", str(target), cwd=repo)
+    assert result.returncode == 0 and f"wrote {target}" in result.stdout
+    assert "note: maxaiconfigs/retail/store_segments/kubepod_config.json:" in result.stderr
+    assert len(list(yaml.safe_load_all(target.read_text()))) == 2
+
+
+def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
+    for target, suffix in (("argo", "yaml"), ("airflow", "py")):
+        result = maxai("render", target, "--all", "-o", str(tmp_path / target), cwd=repo)
+        assert result.returncode == 1 and "retail/forecast_review/daily/py_config.json" in result.stderr
+        written = sorted(path.relative_to(tmp_path / target).as_posix() for path in (tmp_path / target).rglob("*.*"))
+        assert written == [
+            f"finance/fraud_scoring/cards.{suffix}",
+            f"finance/fraud_scoring/wire_transfers.{suffix}",
+            f"retail/demand_forecast/stores_eu.{suffix}",
+            f"retail/demand_forecast/stores_us.{suffix}",
+            f"retail/store_segments/weekly.{suffix}",
+        ]
+
+
+def test_all_reports_the_objectives_it_cannot_render_and_writes_the_others(repo: Path, tmp_path: Path) -> None:
+    result = maxai("render", "kubeflow", "--all", "-o", str(tmp_path), "--json", cwd=repo)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["target"] == "kubeflow"
+    refused = {entry["dag_id"] for entry in report["objectives"] if entry["problems"]}
+    assert refused == {
+        "finance.fraud_scoring.cards",
+        "finance.fraud_scoring.wire_transfers",
+        "retail.forecast_review.daily",
+    }
+    assert all(Path(entry["file"]).is_file() for entry in report["objectives"] if not entry["problems"])
+    problem = next(entry for entry in report["objectives"] if entry["problems"])["problems"][0]  # the first: cards
+    assert problem["file"] == "maxaiconfigs/finance/fraud_scoring/kubepod_config.json" and problem["line"]
+
+
+def test_strict_turns_notes_into_errors(repo: Path) -> None:
+    result = maxai("render", "argo", "retail", "store_segments", "weekly", "--strict", "--color", "never", cwd=repo)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "tasks[0].conf.on_finish_action: not in the Argo Workflows output" in result.stderr
+    assert "(refused by --strict)" in result.stderr
+
+
+def test_usage_errors(repo: Path) -> None:
+    for args, message in (
+        (("argo",), "name the objective (DOMAIN USECASE OBJ) or give --all"),
+        (("argo", "--all"), "give the folder with -o DIR"),
+        (("argo", "retail", "demand_forecast", "stores_eu", "--all", "-o", "x"), "not both"),
+        (("kubeflow", "retail", "demand_forecast", "stores_eu", "--spark", "submit"), "--spark applies to argo only"),
+        (("argo", "retail", "demand_forecast", "stores_xx"), "no objective 'stores_xx'"),
+    ):
+        result = maxai("render", *args, cwd=repo)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+
+
+def test_docs_tables_are_the_rules(repo: Path) -> None:
+    text = (repo / "docs" / "render.rst").read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END) + 1
+    assert text[start:end] == mapping_tables(), "run: python -m maxai.render.mapping, and paste it into docs/render.rst"
+
+
+@pytest.mark.parametrize("target", ["argo", "kubeflow", "airflow"])
+def test_settings_no_renderer_maps_yet_are_refused_by_name(repo: Path, target: str) -> None:
+    result = maxai("render", target, "retail", "forecast_review", "daily", "--json", cwd=repo)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    paths = {problem["path"] for problem in report["problems"]}
+    assert "summarise_region.for_each" in paths
+    if target != "airflow":
+        assert {'["@dag"].schedule', '["@dag"].params'} <= paths
+    assert all(
+        problem["file"] == "maxaiconfigs/retail/forecast_review/daily/py_config.json" for problem in report["problems"]
+    )

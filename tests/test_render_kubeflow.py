@@ -1,0 +1,203 @@
+"""`maxai render kubeflow`: example objectives as Kubeflow Pipelines IR that parses as a PipelineSpec (and a
+platform spec whose Kubernetes settings parse as kfp-kubernetes' KubernetesExecutorConfig), with the Airflow
+DAG's tasks and edges; the sh wrapper that sets the run's variables, run for real."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2 as ir
+
+from maxai.config import discover_objectives, load_objective
+from maxai.errors import ConfigError
+from maxai.render.kubeflow import POD_SCRIPT, SPARK_SCRIPT, kubeflow_documents, render_kubeflow
+from maxai.render.naming import kubernetes_name
+from tests.conftest import REPO
+from tests.render_schemas import kubernetes_executor_config
+
+# retail.forecast_review.daily uses what no renderer maps yet (an asset schedule, params, for_each):
+# test_render_cli checks that each target refuses it, naming the keys
+EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.usecase != "forecast_review"]
+REFUSED = {  # whole-ConfigMap environments and per-task service accounts have no Kubeflow field
+    ("finance", "fraud_scoring", "cards"),
+    ("finance", "fraud_scoring", "wire_transfers"),
+}
+
+
+def _documents(repo: Path, parts: tuple[str, ...]) -> list[dict[str, Any]]:
+    return list(yaml.safe_load_all(render_kubeflow(load_objective(repo, *parts)).text))
+
+
+@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
+def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tuple[str, str, str]) -> None:
+    documents = _documents(repo, parts)
+    pipeline = json_format.ParseDict(documents[0], ir.PipelineSpec())  # unknown fields are errors
+    deployment = json_format.ParseDict(
+        json_format.MessageToDict(pipeline.deployment_spec), ir.PipelineDeploymentConfig()
+    )
+    assert set(deployment.executors) == {
+        f"exec-{kubernetes_name(task.name)}" for task in load_objective(repo, *parts).tasks
+    }
+    if len(documents) > 1:
+        platform = json_format.ParseDict(documents[1], ir.PlatformSpec())
+        messages = kubernetes_executor_config()
+        for label, config in platform.platforms["kubernetes"].deployment_spec.executors.items():
+            assert label in deployment.executors
+            json_format.ParseDict(json_format.MessageToDict(config), messages.KubernetesExecutorConfig())
+
+
+@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
+def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, str, str]) -> None:
+    from maxai import build_dag
+
+    pipeline = json_format.ParseDict(_documents(repo, parts)[0], ir.PipelineSpec())
+    edges = {name: set(task.dependent_tasks) for name, task in pipeline.root.dag.tasks.items()}
+    assert edges == {
+        kubernetes_name(task.task_id): {kubernetes_name(upstream) for upstream in task.upstream_task_ids}
+        for task in build_dag(*parts, root=repo).tasks
+    }
+    for task in pipeline.root.dag.tasks.values():
+        assert not task.caching_options.enable_cache
+        assert pipeline.components[task.component_ref.name].executor_label
+
+
+def test_finance_examples_are_refused_naming_file_and_key(repo: Path) -> None:
+    for parts in sorted(REFUSED):
+        with pytest.raises(ConfigError) as error:
+            render_kubeflow(load_objective(repo, *parts))
+        messages = [str(problem) for problem in error.value.problems]
+        file = "maxaiconfigs/finance/fraud_scoring/kubepod_config.json"
+        assert any(m.startswith(f"{file}:11:9: tasks[0].conf.env_from: not rendered for Kubeflow") for m in messages)
+        assert any("conf.service_account_name" in m and "the run's service account" in m for m in messages)
+
+
+def test_pod_settings_reach_the_platform_spec(repo: Path) -> None:
+    documents = _documents(repo, ("retail", "store_segments", "weekly"))
+    executors = documents[0]["deploymentSpec"]["executors"]
+    container = executors["exec-cluster-stores"]["container"]
+    assert container["resources"] == {
+        "resourceCpuRequest": "500m",
+        "resourceMemoryRequest": "1Gi",
+        "resourceCpuLimit": "2",
+        "resourceMemoryLimit": "2Gi",
+    }
+    platform = documents[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-cluster-stores"]
+    assert platform["pvcMount"] == [
+        {"mountPath": "/data", "pvcNameParameter": {"runtimeValue": {"constant": "maxai-retail-data"}}}
+    ]
+    assert platform["imagePullPolicy"] == "IfNotPresent"
+    assert platform["podMetadata"]["labels"]["maxai/objective"] == "weekly"
+    spark = executors["exec-store-features"]["container"]
+    assert spark["image"] == "registry.example.com/maxai/retail:1.4.0"
+    assert spark["args"][5:8] == ["spark-submit", "--master", "k8s://https://kubernetes.default.svc"]
+
+
+def test_no_airflow_template_is_left(repo: Path) -> None:
+    for parts in [parts for parts in EXAMPLES if parts not in REFUSED]:
+        text = render_kubeflow(load_objective(repo, *parts)).text
+        tags = set(re.findall(r"\{\{.*?\}\}", text))
+        assert tags == {
+            "{{$.inputs.parameters['date']}}",
+            "{{$.inputs.parameters['force']}}",
+            "{{$.inputs.parameters['run_type']}}",
+            "{{$.inputs.parameters['schedule_time']}}",
+            "{{$.inputs.parameters['run_id']}}",
+            "{{$.pipeline_job_schedule_time_utc}}",
+            "{{$.pipeline_job_uuid}}",
+        }
+
+
+def test_schedule_and_run_level_settings_are_notes(repo: Path) -> None:
+    config = load_objective(repo, "retail", "store_segments", "weekly")
+    notes = {note.path[-1]: note.message for note in render_kubeflow(config).notes}
+    assert "cron '0 0 3 * * 1'" in notes["schedule"] and "no_catchup" in notes["schedule"]
+    assert "run_type=scheduled" in notes["schedule"]
+    assert "'maxai-retail'" in notes["namespace"]
+    assert "read-write" in notes["readOnly"]
+    with pytest.raises(ConfigError):
+        render_kubeflow(config, strict=True)
+
+
+def _run_wrapper(script: str, inputs: list[str], command: list[str], env: dict[str, str]) -> str:
+    """The container's command as Kubeflow runs it, once the placeholders are resolved."""
+    result = subprocess.run(
+        ["sh", "-c", script, "maxai", *inputs, *command],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], **env},
+        check=True,
+    )
+    return result.stdout
+
+
+def _container(repo: Path, parts: tuple[str, str, str], executor: str) -> dict[str, Any]:
+    documents, _ = kubeflow_documents(load_objective(repo, *parts))
+    container: dict[str, Any] = documents[0]["deploymentSpec"]["executors"][executor]["container"]
+    return container
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        (
+            ["", "false", "scheduled", "2026-02-10T05:00:00Z", "run-1"],
+            ("2026-02-10", "schedule time", False, "scheduled"),
+        ),
+        (
+            ["2026-01-31", "true", "manual", "2026-02-10T05:00:00Z", "run-2"],
+            ("2026-01-31", "date param", True, "manual"),
+        ),
+    ],
+)
+def test_wrapper_gives_the_runtime_its_run_variables(repo: Path, inputs: list[str], expected: tuple[Any, ...]) -> None:
+    """The real maxai runtime reads what the wrapper exports, beside the container's own environment."""
+    container = _container(repo, ("retail", "store_segments", "weekly"), "exec-cluster-stores")
+    assert container["command"] == ["sh", "-c", POD_SCRIPT, "maxai"]
+    env = {item["name"]: item["value"] for item in container["env"]}
+    probe = (
+        "from maxai.runtime import current_task; t = current_task(); "
+        "print(t.run_date, t.date_source, t.forced, t.run_type, t.run_id, t.task, sep='|')"
+    )
+    output = _run_wrapper(POD_SCRIPT, inputs, [sys.executable, "-c", probe], env).strip().splitlines()[-1]
+    date, source, forced, run_type, run_id, task = output.split("|")
+    assert (date, source, forced == "True", run_type) == expected
+    assert run_id == inputs[4] and task == "cluster_stores"
+
+
+def test_spark_wrapper_hands_the_run_variables_to_the_driver(repo: Path, tmp_path: Path) -> None:
+    container = _container(repo, ("retail", "demand_forecast", "stores_eu"), "exec-clean-sales")
+    assert container["command"] == ["sh", "-c", SPARK_SCRIPT, "maxai"]
+    submit = container["args"][5:]
+    assert submit[0] == "spark-submit"
+    printer = tmp_path / "spark-submit"  # stands in for spark-submit: prints the arguments it is given
+    printer.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n")
+    printer.chmod(0o755)
+    argv = _run_wrapper(SPARK_SCRIPT, ["2026-02-11T00:00", "", "manual", "x", "run-3"], [str(printer), *submit[1:]], {})
+    lines = argv.splitlines()
+    assert "spark.kubernetes.driverEnv.MAXAI_RUN_DATE=2026-02-11" in lines
+    assert "spark.kubernetes.driverEnv.MAXAI_RUN_TIME=2026-02-11T00:00" in lines
+    assert "spark.kubernetes.driverEnv.MAXAI_FORCE=" in lines
+    assert lines[-1] == "local:///opt/maxai/usecases/retail/demand_forecast/handlers/clean_sales.py"
+    assert lines.index("--master") > lines.index("spark.kubernetes.driverEnv.MAXAI_RUN_ID=run-3")
+
+
+def test_task_timeout_and_task_bound_are_refused(example_repo: Path, edit_json: Any) -> None:
+    edit_json(
+        "maxaiconfigs/retail/store_segments/weekly/py_config.json",
+        lambda d: d["@dag"].update(
+            max_active_tasks=2, default_args={"owner": "retail-data", "execution_timeout": "1h"}
+        ),
+    )
+    with pytest.raises(ConfigError) as error:
+        render_kubeflow(load_objective(example_repo, "retail", "store_segments", "weekly"))
+    paths = sorted(problem.path_text for problem in error.value.problems)
+    assert paths == ['["@dag"].default_args.execution_timeout', '["@dag"].max_active_tasks']
+    assert all(problem.file.endswith("weekly/py_config.json") for problem in error.value.problems)
