@@ -7,7 +7,6 @@ config key means exactly what the operator's documentation says it means.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -26,9 +25,11 @@ from pydantic import (
     model_validator,
 )
 
+from maxai.config.durations import Seconds as Seconds  # re-exported
 from maxai.config.k8s_fields import K8S_OBJECT_FIELDS as K8S_OBJECT_FIELDS  # re-exported
 from maxai.config.layout import DAG_SECTION as DAG_SECTION  # re-exported
 from maxai.config.layout import NAME_PATTERN as NAME_PATTERN  # re-exported
+from maxai.config.pysource import FUNCTION_PATTERN as FUNCTION_PATTERN  # re-exported
 from maxai.config.schedule import (
     Partition,
     schedule_problem,
@@ -37,42 +38,9 @@ from maxai.config.secrets import NOT_SECRETS_KEY
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def _parse_duration(value: Any) -> Any:
-    """Durations are whole seconds (``300``) or a string such as ``"5m"``, ``"1h30m"``, ``"2d"``."""
-    if isinstance(value, bool):
-        raise ValueError("a duration is a number of seconds or a string like '5m' or '1h30m'")
-    if isinstance(value, str):
-        match = _DURATION.match(value.strip())
-        if not value.strip() or match is None:
-            raise ValueError(f"{value!r} is not a duration; use seconds or a string like '90s', '5m', '1h30m', '2d'")
-        days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-        value = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
-    if isinstance(value, int) and value > MAX_DURATION_SECONDS:
-        raise ValueError(f"{value} seconds is more than Airflow can hold; the longest duration is 3650d (ten years)")
-    return value
-
-
-MAX_DURATION_SECONDS = 3650 * 24 * 3600
-Seconds = Annotated[
-    NonNegativeInt,
-    BeforeValidator(_parse_duration),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "integer", "minimum": 0, "maximum": 3650 * 24 * 3600},
-                {"type": "string", "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$", "minLength": 2},
-            ],
-            "description": "Seconds, or a duration such as '90s', '5m', '1h30m', '2d'",
-        }
-    ),
-]
 TaskName = Annotated[str, StringConstraints(pattern=TASK_NAME_PATTERN)]
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 MEMORY_PATTERN = r"(?i)^\d+(?:[kmgtp]b?)?$"
-FUNCTION_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
 MemorySize = Annotated[str, StringConstraints(pattern=MEMORY_PATTERN)]
 
 
