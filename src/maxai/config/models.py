@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from maxai.config.callback_model import Callbacks, Deadlines, TaskCallbacks
 from maxai.config.durations import Seconds as Seconds  # re-exported
 from maxai.config.k8s_fields import K8S_OBJECT_FIELDS as K8S_OBJECT_FIELDS  # re-exported
 from maxai.config.layout import DAG_SECTION as DAG_SECTION  # re-exported
@@ -106,8 +107,8 @@ TriggerRule = Literal[
 ]
 
 
-class OperatorArgs(StrictModel):
-    """BaseOperator arguments that any task may set."""
+class OperatorArgs(TaskCallbacks, StrictModel):
+    """BaseOperator arguments that any task may set (callbacks: see maxai.config.callback_model)."""
 
     retries: NonNegativeInt | None = None
     retry_delay: Seconds | None = None
@@ -203,7 +204,7 @@ class SparkConfigFile(StrictModel):
     not_secrets: NotSecrets = Field(default_factory=list)
 
 
-class DefaultArgs(StrictModel):
+class DefaultArgs(TaskCallbacks, StrictModel):
     owner: NonEmptyStr = "maxai"
     retries: NonNegativeInt = 1
     retry_delay: Seconds = 300
@@ -252,6 +253,9 @@ class DagSettings(StrictModel):
     max_active_tasks: PositiveInt = 16
     dagrun_timeout: Seconds | None = None
     default_args: DefaultArgs = Field(default_factory=DefaultArgs)
+    on_success_callback: Callbacks | None = Field(default=None, description="When a run succeeds")
+    on_failure_callback: Callbacks | None = Field(default=None, description="When a run fails")
+    deadline: Deadlines | None = Field(default=None, description="Airflow deadline alerts of each run")
 
     @field_validator("schedule")
     @classmethod

@@ -13,6 +13,7 @@ from maxai.config import cache
 from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG, USECASES_DIR, ObjectiveRef, find_root, real_path
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import Partition
+from maxai.factory.callbacks import bind_dag_callbacks, dag_callback_arguments, task_callback_arguments
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
 from maxai.runtime.context import DATE_PARAM, ENV_DATA_DIR, FORCE_PARAM
 
@@ -201,9 +202,11 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
             max_active_runs=settings.max_active_runs,
             max_active_tasks=settings.max_active_tasks,
             dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
-            default_args=_default_args(settings),
+            default_args=_default_args(settings) | task_callback_arguments(config, settings.default_args),
             params=run_params(settings.partition),
+            **dag_callback_arguments(config),
         )
+    bind_dag_callbacks(dag)
     operators: dict[str, Any] = {}
     for task in config.tasks:
         operator = "SparkSubmitOperator" if task.kind == "spark" else "KubernetesPodOperator"
