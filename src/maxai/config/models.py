@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -36,6 +37,7 @@ from maxai.config.schedule import (
     schedule_problem,
 )
 from maxai.config.secrets import NOT_SECRETS_KEY
+from maxai.config.timezones import UTC, check_zone, local_start
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
 
@@ -236,6 +238,11 @@ class DagSettings(StrictModel):
     """The ``@dag`` section of py_config.json: settings of the DAG itself."""
 
     start_date: ConfigDate = Field(default=date(2026, 1, 1))
+    timezone: Annotated[str, AfterValidator(check_zone)] = Field(
+        default=UTC,
+        description="IANA time zone (Europe/Berlin) of start_date, end_date and a cron schedule; "
+        "daily objectives process the date of this zone",
+    )
     partition: Partition = Field(
         default="day",
         description="How outputs are partitioned: one folder per day (ds=2026-02-10), hour (.../hour=05) or minute",
@@ -272,7 +279,8 @@ class DagSettings(StrictModel):
                     'set "partition": "minute" in @dag'
                 )
             return value
-        problem = schedule_problem(value, info.data.get("start_date") or date(2026, 1, 1), partition)
+        start = local_start(info.data.get("start_date") or date(2026, 1, 1), info.data.get("timezone") or UTC)
+        problem = schedule_problem(value, start, partition)
         if problem is not None:
             raise ValueError(problem)
         return value

@@ -23,14 +23,16 @@ if TYPE_CHECKING:
     from maxai.config.models import DagSettings
 
 
-def _utc(value: date | datetime) -> datetime:
+def _in_zone(value: date | datetime, zone: str) -> datetime:
+    """A config date as a pendulum date-time of the objective's zone: Airflow takes the DAG's zone from its
+    start_date, and its cron timetable fires at the wall-clock times of that zone (DST included)."""
     import pendulum
 
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            return pendulum.instance(value, tz="UTC")
-        return pendulum.instance(value)
-    return pendulum.datetime(value.year, value.month, value.day, tz="UTC")
+            return pendulum.instance(value, tz=zone)
+        return pendulum.instance(value).in_timezone(zone)
+    return pendulum.datetime(value.year, value.month, value.day, tz=zone)
 
 
 def _default_args(settings: DagSettings) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def _default_args(settings: DagSettings) -> dict[str, Any]:
 _DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]00:?00)?$"
 
 
-def run_params(partition: Partition = "day") -> dict[str, Any]:
+def run_params(partition: Partition = "day", timezone: str = "UTC") -> dict[str, Any]:
     """The params every maxai DAG takes at trigger time (the trigger form shows them).
 
     A manual run has no logical date in Airflow 3: ``date`` lets the user pick the day (or, for
@@ -72,7 +74,8 @@ def run_params(partition: Partition = "day") -> dict[str, Any]:
             type=["null", "string"],
             format="date",
             title="Date to process",
-            description="YYYY-MM-DD. Empty: the run's logical date, or for a manual run the day it is triggered (UTC).",
+            description="YYYY-MM-DD. Empty: the run's logical date, or for a manual run the day it is triggered "
+            f"({timezone}).",
         )
     else:
         date_param = Param(
@@ -193,8 +196,8 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
         dag = DAG(
             dag_id=ref.dag_id,
             schedule=settings.schedule,
-            start_date=_utc(settings.start_date),
-            end_date=_utc(settings.end_date) if settings.end_date is not None else None,
+            start_date=_in_zone(settings.start_date, settings.timezone),
+            end_date=_in_zone(settings.end_date, settings.timezone) if settings.end_date is not None else None,
             catchup=settings.catchup,
             description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
             doc_md=_doc_md(config),
@@ -203,7 +206,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
             max_active_tasks=settings.max_active_tasks,
             dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
             default_args=_default_args(settings) | task_callback_arguments(config, settings.default_args),
-            params=run_params(settings.partition),
+            params=run_params(settings.partition, settings.timezone),
             **dag_callback_arguments(config),
         )
     bind_dag_callbacks(dag)

@@ -36,6 +36,7 @@ def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]
         task.params_json,
         data_dir(config),
         config.dag.partition,
+        config.dag.timezone,
     )
     merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(task.arguments.get("env_vars") or {})}
     merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})

@@ -158,7 +158,9 @@ def _run(
 
     import pendulum
 
-    when = pendulum.datetime(logical_date.year, logical_date.month, logical_date.day, tz="UTC")
+    # Midnight of that day where the run date is taken: the objective's zone for daily partitions, else UTC.
+    zone = config.dag.timezone if config.dag.partition == "day" else "UTC"
+    when = pendulum.datetime(logical_date.year, logical_date.month, logical_date.day, tz=zone)
     with _output_to(log_file) as terminal:
 
         def say(message: str) -> None:

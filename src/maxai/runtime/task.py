@@ -42,7 +42,8 @@ class TaskContext:
     objective: str
     task: str
     run_date: date
-    """The date this run processes: its ``date`` param, else its logical date, else the day it ran (UTC)."""
+    """The date this run processes: its ``date`` param, else its logical date, else the day it ran (UTC, or the
+    objective's time zone when it is partitioned by day)."""
     run_id: str
     params: TaskParams
     data_dir: str
@@ -59,7 +60,10 @@ class TaskContext:
 
     @property
     def moment(self) -> datetime:
-        return self.run_time or datetime(self.run_date.year, self.run_date.month, self.run_date.day)
+        """What the run's partition is named after: its date (a day of the objective's zone), or its UTC time."""
+        if self.partition == "day" or self.run_time is None:
+            return datetime(self.run_date.year, self.run_date.month, self.run_date.day)
+        return self.run_time
 
     @property
     def dag_id(self) -> str:
