@@ -62,7 +62,8 @@ def test_objectives_share_a_pipeline_with_different_parameters(repo: Path) -> No
     assert us.task("forecast_demand").arguments["num_executors"] == 8
     assert us.task("forecast_demand").arguments["conf"]["spark.sql.shuffle.partitions"] == "16"
     assert us.task("forecast_demand").source.endswith("stores_us/spark_config.json")
-    assert eu.dag.schedule == "0 5 * * *" and us.dag.schedule == "0 11 * * *"
+    assert eu.dag.schedule == "0 5 * * *" and us.dag.schedule == "0 6 * * *"
+    assert eu.dag.timezone == "UTC" and us.dag.timezone == "America/New_York"
     assert eu.dag.default_args.owner == "retail-data"  # from the use case's py_config
     assert eu.dag.tags == ["eu"]
 

@@ -157,6 +157,14 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
     assert "✗ finance.fraud_scoring.cards failed for 2026-03-10: score_transactions" in failed.stdout
     assert "task score_transactions failed; last lines of its log:" in failed.stdout
     assert "unrecognized arguments: --fail-on-purpose" in failed.stdout  # the log tail shows the cause
+    # the objective's failure callback (@dag.on_failure_callback) paged the on-call channel once
+    on_call = data_dir / "on_call/finance.fraud_scoring.cards.jsonl"
+    [alert] = [json.loads(line) for line in on_call.read_text().splitlines()]
+    assert {key: alert[key] for key in ("channel", "what", "task")} == {
+        "channel": "#fraud-cards",
+        "what": "task_failure",
+        "task": "score_transactions",
+    }
 
     config["tasks"][1]["conf"].pop("arguments")
     pods.write_text(json.dumps(config))
@@ -168,6 +176,7 @@ def test_maxai_run_failing_task_then_retry(example_repo: Path, data_dir: Path, t
         (data_dir / "out/finance/fraud_scoring/cards/alerts/ds=2026-03-10/hour=00/alerts.json").read_text()
     )
     assert alerts["count"] == len(alerts["alerts"])
+    assert len(on_call.read_text().splitlines()) == 1  # the successful run paged nobody
 
 
 def test_maxai_run_rejects_bad_input(repo: Path, tmp_path: Path) -> None:

@@ -23,17 +23,23 @@ RUN_AFTER = dt.datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
 LOGICAL = dt.datetime(2026, 2, 10, 5, 0, tzinfo=UTC)
 
 
-def _dag_run(run_type: str, logical_date: dt.datetime | None, conf: dict[str, Any] | None) -> Any:
+def _dag_run(
+    run_type: str,
+    logical_date: dt.datetime | None,
+    conf: dict[str, Any] | None,
+    run_after: dt.datetime = RUN_AFTER,
+    dag_id: str = "retail.demand_forecast.stores_eu",
+) -> Any:
     from airflow.sdk.api.datamodels._generated import DagRun, DagRunState, DagRunType
 
     return DagRun(
-        dag_id="retail.demand_forecast.stores_eu",
+        dag_id=dag_id,
         run_id=f"{run_type}__x",
         logical_date=logical_date,
         data_interval_start=logical_date,
         data_interval_end=logical_date,
-        run_after=RUN_AFTER,
-        start_date=RUN_AFTER,
+        run_after=run_after,
+        start_date=run_after,
         end_date=None,
         run_type=DagRunType(run_type),
         state=DagRunState.RUNNING,

@@ -96,6 +96,8 @@ PROBE_OBJECTIVES: dict[str, dict[str, Any]] = {
     "fan_out": _probe(4, output=probe_output("fan_out"), for_each={"part": ["a", "b"]}),
 }
 KILLED_ROWS = 1000
+CALLBACKS_FILE = "callbacks.jsonl"
+"""Where the ``late`` probe's callbacks write, in the tier's folder."""
 POD_OBJECTIVE = ("finance", "fraud_scoring", "no_cluster")
 
 
@@ -114,6 +116,19 @@ def _write_dag_file(root: Path, domain: str, usecase: str, objective: str) -> No
     )
 
 
+def _late_callbacks(path: str) -> dict[str, Any]:
+    """A deadline the run is sure to miss (a Spark task takes longer than 2 s) and a success notifier."""
+    record = {"function": "probe.handlers.callbacks:record", "args": {"path": path, "label": "deadline missed"}}
+    notifier = {
+        "notifier": "probe.handlers.callbacks.FileNotifier",
+        "args": {"path": path, "label": "{{ dag.dag_id }} ok"},
+    }
+    return {
+        "deadline": {"reference": "dagrun_queued_at", "interval": "2s", "callback": record},
+        "on_success_callback": notifier,
+    }
+
+
 def build_marketplace(root: Path, holds: Path) -> Path:
     copy_marketplace(REPO, root)
     shutil.copytree(TIER_FILES / "maxaiusecases", root / "maxaiusecases", dirs_exist_ok=True)
@@ -129,6 +144,7 @@ def build_marketplace(root: Path, holds: Path) -> Path:
         ),
     }
     objectives["killed"]["write_rows"]["args"]["hold_dir"] = str(holds)
+    objectives["late"] = _probe(20, _late_callbacks(str(root.parent / CALLBACKS_FILE)), output=probe_output("late"))
     for objective, content in objectives.items():
         _write_json(configs / objective / "py_config.json", content)
         _write_dag_file(root, "tier", "probe", objective)

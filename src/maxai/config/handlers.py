@@ -8,11 +8,9 @@ runs at validation), and the function must be defined at its top level.
 
 from __future__ import annotations
 
-import ast
-import functools
-import importlib.util
-import os
 from typing import TYPE_CHECKING
+
+from maxai.config.pysource import find_module, split_reference, top_level
 
 if TYPE_CHECKING:
     from maxai.config.collector import ProblemCollector
@@ -24,51 +22,15 @@ RUNTIME_MODULE = "maxai.runtime"
 
 def handler_problem(function: str, domain_dir: str, depends_on: list[str] | None = None) -> str | None:
     """Why ``function`` cannot be called in a task of this domain, or None."""
-    module, _, name = function.partition(":")
-    parts = module.split(".")
-    top = os.path.join(domain_dir, parts[0])
-    if os.path.isdir(top) or os.path.isfile(top + ".py"):
-        candidates = [os.path.join(domain_dir, *parts) + ".py", os.path.join(domain_dir, *parts, "__init__.py")]
-        if depends_on is not None:
-            depends_on.extend(candidates)
-        source = next((path for path in candidates if os.path.isfile(path)), None)
-        if source is None:
-            shown = os.path.join(os.path.basename(domain_dir), *parts) + ".py"
-            return f"handler module {module!r} not found (looked for {shown} in maxaiusecases/)"
-        return _function_problem(source, _stamp(source), module, name)
-    try:
-        spec = importlib.util.find_spec(parts[0])
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
-        return (
-            f"handler module {module!r} is neither in maxaiusecases/{os.path.basename(domain_dir)}/ nor installed here"
-        )
-    return None
-
-
-def _stamp(path: str) -> tuple[int, int]:
-    status = os.stat(path)
-    return status.st_mtime_ns, status.st_size
-
-
-@functools.lru_cache(maxsize=1024)
-def _function_problem(path: str, stamp: tuple[int, int], module: str, name: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            tree = ast.parse(handle.read(), filename=path)
-    except (OSError, SyntaxError, ValueError) as error:
-        return f"handler module {module!r} cannot be read: {error}"
-    defined = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            defined.add(node.name)
-        elif isinstance(node, ast.Assign):
-            defined.update(target.id for target in node.targets if isinstance(target, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            defined.add(node.target.id)
-        elif isinstance(node, ast.ImportFrom | ast.Import):
-            defined.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    module, name = split_reference(function)
+    found = find_module(module, domain_dir, depends_on, installed_files=False)
+    if isinstance(found, str):
+        return "handler " + found
+    if found.path is None:
+        return None
+    defined = top_level(found.path)
+    if isinstance(defined, str):
+        return f"handler module {module!r} cannot be read: {defined}"
     if name in defined:
         return None
     from maxai.config.diagnostics import did_you_mean

@@ -21,6 +21,16 @@ CONFIG_FILES = (SPARK_CONFIG, KUBEPOD_CONFIG, PY_CONFIG)
 ROOT_ENV = "MAXAI_ROOT"
 DAG_SECTION = "@dag"
 """The section of py_config.json holding the DAG's own settings (the "@" keeps it apart from task names)."""
+TASK_CALLBACKS = (
+    "on_execute_callback",
+    "on_failure_callback",
+    "on_success_callback",
+    "on_retry_callback",
+    "on_skipped_callback",
+)
+"""BaseOperator's callback arguments: keys of ``@dag.default_args`` and of a task's operator arguments."""
+DAG_CALLBACKS = ("on_success_callback", "on_failure_callback")
+"""The DAG's own callback arguments: keys of ``@dag``."""
 DATA_DIR = "data"
 """The data folder under the repository root, where relative ``input``/``output`` paths point by default."""
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"

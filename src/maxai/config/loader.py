@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from maxai.config import cache
+from maxai.config.callbacks import check_callbacks
 from maxai.config.collector import ProblemCollector, display_path
 from maxai.config.handlers import check_handlers
 from maxai.config.jsonfile import locate
@@ -114,7 +115,10 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     assert py_config is not None
 
     tasks = resolve_tasks(collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, code_dir)
-    check_handlers(collector, tasks, py_layers, kubepod_layers, str(root / USECASES_DIR / ref.domain), depends_on)
+    domain_dir = str(root / USECASES_DIR / ref.domain)
+    check_handlers(collector, tasks, py_layers, kubepod_layers, domain_dir, depends_on)
+    by_file = {"py": py_layers, "spark": spark_layers, "kubepod": kubepod_layers}
+    check_callbacks(collector, by_file, py_config.dag, spark, kubepod, domain_dir, depends_on)
     collector.raise_if_any()
     files = tuple(layer.display for file_layers in layers.values() for layer in file_layers)
     return ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)

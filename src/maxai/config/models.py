@@ -7,11 +7,11 @@ config key means exactly what the operator's documentation says it means.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -26,55 +26,26 @@ from pydantic import (
 )
 
 from maxai.config.assets import AssetSchedule
+from maxai.config.callback_model import Callbacks, Deadlines, TaskCallbacks
+from maxai.config.durations import Seconds as Seconds  # re-exported
 from maxai.config.k8s_fields import K8S_OBJECT_FIELDS as K8S_OBJECT_FIELDS  # re-exported
 from maxai.config.layout import DAG_SECTION as DAG_SECTION  # re-exported
 from maxai.config.layout import NAME_PATTERN as NAME_PATTERN  # re-exported
 from maxai.config.model_base import NonEmptyStr as NonEmptyStr  # re-exported
 from maxai.config.model_base import StrictModel as StrictModel  # re-exported
+from maxai.config.pysource import FUNCTION_PATTERN as FUNCTION_PATTERN  # re-exported
 from maxai.config.run_params import ForEach, RunParams
 from maxai.config.schedule import (
     Partition,
     schedule_problem,
 )
 from maxai.config.secrets import NOT_SECRETS_KEY
+from maxai.config.timezones import UTC, check_zone, local_start
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def _parse_duration(value: Any) -> Any:
-    """Durations are whole seconds (``300``) or a string such as ``"5m"``, ``"1h30m"``, ``"2d"``."""
-    if isinstance(value, bool):
-        raise ValueError("a duration is a number of seconds or a string like '5m' or '1h30m'")
-    if isinstance(value, str):
-        match = _DURATION.match(value.strip())
-        if not value.strip() or match is None:
-            raise ValueError(f"{value!r} is not a duration; use seconds or a string like '90s', '5m', '1h30m', '2d'")
-        days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-        value = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
-    if isinstance(value, int) and value > MAX_DURATION_SECONDS:
-        raise ValueError(f"{value} seconds is more than Airflow can hold; the longest duration is 3650d (ten years)")
-    return value
-
-
-MAX_DURATION_SECONDS = 3650 * 24 * 3600
-Seconds = Annotated[
-    NonNegativeInt,
-    BeforeValidator(_parse_duration),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "integer", "minimum": 0, "maximum": 3650 * 24 * 3600},
-                {"type": "string", "pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$", "minLength": 2},
-            ],
-            "description": "Seconds, or a duration such as '90s', '5m', '1h30m', '2d'",
-        }
-    ),
-]
 TaskName = Annotated[str, StringConstraints(pattern=TASK_NAME_PATTERN)]
 MEMORY_PATTERN = r"(?i)^\d+(?:[kmgtp]b?)?$"
-FUNCTION_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
 MemorySize = Annotated[str, StringConstraints(pattern=MEMORY_PATTERN)]
 
 
@@ -139,8 +110,8 @@ TriggerRule = Literal[
 ]
 
 
-class OperatorArgs(StrictModel):
-    """BaseOperator arguments that any task may set."""
+class OperatorArgs(TaskCallbacks, StrictModel):
+    """BaseOperator arguments that any task may set (callbacks: see maxai.config.callback_model)."""
 
     retries: NonNegativeInt | None = optional("Retries after a failure; overrides @dag.default_args")
     retry_delay: Seconds | None = optional("Wait between retries: seconds or a duration such as '5m'")
@@ -244,7 +215,7 @@ class SparkConfigFile(StrictModel):
     not_secrets: NotSecrets = Field(default_factory=list)
 
 
-class DefaultArgs(StrictModel):
+class DefaultArgs(TaskCallbacks, StrictModel):
     """Airflow's ``default_args``: what every task of the DAG starts from (a task's own keys win)."""
 
     owner: NonEmptyStr = Field("maxai", description="Owner of the tasks, shown in the Airflow UI")
@@ -280,6 +251,11 @@ class DagSettings(StrictModel):
     start_date: ConfigDate = Field(
         default=date(2026, 1, 1), description="First date the schedule covers (UTC unless an offset is given)"
     )
+    timezone: Annotated[str, AfterValidator(check_zone)] = Field(
+        default=UTC,
+        description="IANA time zone (Europe/Berlin) of start_date, end_date and a cron schedule; "
+        "daily objectives process the date of this zone",
+    )
     partition: Partition = Field(
         default="day",
         description="How outputs are partitioned: one folder per day (ds=2026-02-10), hour (.../hour=05) or minute",
@@ -307,6 +283,9 @@ class DagSettings(StrictModel):
         description="Run parameters shown in the trigger form, as JSON Schema (Airflow's Param); "
         "handlers read them as task.run_params",
     )
+    on_success_callback: Callbacks | None = Field(default=None, description="When a run succeeds")
+    on_failure_callback: Callbacks | None = Field(default=None, description="When a run fails")
+    deadline: Deadlines | None = Field(default=None, description="Airflow deadline alerts of each run")
 
     @field_validator("schedule")
     @classmethod
@@ -329,7 +308,8 @@ class DagSettings(StrictModel):
                     'set "partition": "minute" in @dag'
                 )
             return value
-        problem = schedule_problem(value, info.data.get("start_date") or date(2026, 1, 1), partition)
+        start = local_start(info.data.get("start_date") or date(2026, 1, 1), info.data.get("timezone") or UTC)
+        problem = schedule_problem(value, start, partition)
         if problem is not None:
             raise ValueError(problem)
         return value

@@ -14,6 +14,7 @@ from maxai.config import cache
 from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG, USECASES_DIR, ObjectiveRef, find_root, real_path
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import Partition
+from maxai.factory.callbacks import bind_dag_callbacks, dag_callback_arguments, task_callback_arguments
 from maxai.factory.lineage import airflow_schedule, as_json, produced_assets, task_lineage
 from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
 from maxai.runtime.context import DATE_PARAM, ENV_DATA_DIR, ENV_ITEM, FORCE_PARAM
@@ -24,14 +25,16 @@ if TYPE_CHECKING:
     from maxai.config.models import DagSettings
 
 
-def _utc(value: date | datetime) -> datetime:
+def _in_zone(value: date | datetime, zone: str) -> datetime:
+    """A config date as a pendulum date-time of the objective's zone: Airflow takes the DAG's zone from its
+    start_date, and its cron timetable fires at the wall-clock times of that zone (DST included)."""
     import pendulum
 
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            return pendulum.instance(value, tz="UTC")
-        return pendulum.instance(value)
-    return pendulum.datetime(value.year, value.month, value.day, tz="UTC")
+            return pendulum.instance(value, tz=zone)
+        return pendulum.instance(value).in_timezone(zone)
+    return pendulum.datetime(value.year, value.month, value.day, tz=zone)
 
 
 def _default_args(settings: DagSettings) -> dict[str, Any]:
@@ -74,7 +77,7 @@ def declared_params(settings: DagSettings) -> dict[str, Any]:
     return declared
 
 
-def run_params(partition: Partition = "day") -> dict[str, Any]:
+def run_params(partition: Partition = "day", timezone: str = "UTC") -> dict[str, Any]:
     """The params every maxai DAG takes at trigger time (the trigger form shows them).
 
     A manual run has no logical date in Airflow 3: ``date`` lets the user pick the day (or, for
@@ -89,7 +92,8 @@ def run_params(partition: Partition = "day") -> dict[str, Any]:
             type=["null", "string"],
             format="date",
             title="Date to process",
-            description="YYYY-MM-DD. Empty: the run's logical date, or for a manual run the day it is triggered (UTC).",
+            description="YYYY-MM-DD. Empty: the run's logical date, or for a manual run the day it is triggered "
+            f"({timezone}).",
         )
     else:
         date_param = Param(
@@ -227,9 +231,9 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
     with _refusals_as_config_errors(_py_config_file(config), (DAG_SECTION,), "Airflow's DAG"):
         dag = DAG(
             dag_id=ref.dag_id,
-            schedule=airflow_schedule(settings.schedule),
-            start_date=_utc(settings.start_date),
-            end_date=_utc(settings.end_date) if settings.end_date is not None else None,
+            schedule=airflow_schedule(settings.schedule, settings.timezone),
+            start_date=_in_zone(settings.start_date, settings.timezone),
+            end_date=_in_zone(settings.end_date, settings.timezone) if settings.end_date is not None else None,
             catchup=settings.catchup,
             description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
             doc_md=doc_md_text(config),
@@ -237,9 +241,11 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
             max_active_runs=settings.max_active_runs,
             max_active_tasks=settings.max_active_tasks,
             dagrun_timeout=timedelta(seconds=settings.dagrun_timeout) if settings.dagrun_timeout is not None else None,
-            default_args=_default_args(settings),
-            params={**declared_params(settings), **run_params(settings.partition)},
+            default_args=_default_args(settings) | task_callback_arguments(config, settings.default_args),
+            params={**declared_params(settings), **run_params(settings.partition, settings.timezone)},
+            **dag_callback_arguments(config),
         )
+    bind_dag_callbacks(dag)
     operators: dict[str, Any] = {}
     produced = produced_assets(config)
     for task in config.tasks:

@@ -11,6 +11,7 @@ from typing import Any
 from maxai.config.k8s_fields import K8S_OBJECT_FIELDS
 from maxai.config.layout import DATA_DIR
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.factory.callbacks import task_callback_arguments
 from maxai.runtime.context import ENV_DATA_DIR, task_environment
 
 _SECONDS_ARGUMENTS = ("retry_delay", "execution_timeout")
@@ -36,6 +37,7 @@ def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]
         data_dir(config),
         config.dag.partition,
         tuple(config.dag.params),
+        config.dag.timezone,
     )
     merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(task.arguments.get("env_vars") or {})}
     merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})
@@ -52,7 +54,7 @@ def _with_durations(arguments: dict[str, Any]) -> dict[str, Any]:
 
 def spark_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
     """Keyword arguments for SparkSubmitOperator (without task_id)."""
-    arguments = _with_durations(task.arguments)
+    arguments = _with_durations(task.arguments) | task_callback_arguments(config, task.arguments)
     arguments["env_vars"] = task_env_vars(config, task)
     return arguments
 
@@ -83,7 +85,7 @@ def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, 
     from airflow.providers.cncf.kubernetes.secret import Secret
 
     api = _api_client()
-    arguments = _with_durations(task.arguments)
+    arguments = _with_durations(task.arguments) | task_callback_arguments(config, task.arguments)
     for argument, (definition, is_list) in K8S_OBJECT_FIELDS.items():
         if argument in arguments:
             type_name = _k8s_type_name(definition)

@@ -36,9 +36,15 @@ FORCE_PARAM = "force"
 # The date a run processes, defined in every kind of run. Airflow 3 gives manual and
 # asset-triggered runs no logical date, so `{{ ds }}` is undefined there; `dag_run` and
 # `params` exist in every run. Order: the `date` param, the logical date, the day the run
-# was created for (run_after), all UTC.
+# was created for (run_after), all UTC; an objective partitioned by day with a time zone
+# takes the date in its zone (`dag` is in every task's context; its timezone is the config's).
 RUN_TIME_TEMPLATE = "{{ params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ts) }}"
 RUN_DATE_TEMPLATE = "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ds))[:10] }}"
+ZONED_RUN_DATE_TEMPLATE = (
+    "{{ (params."
+    + DATE_PARAM
+    + " or ((dag_run.logical_date or dag_run.run_after).astimezone(dag.timezone) | ds))[:10] }}"
+)
 DATE_SOURCE_TEMPLATE = (
     "{{ 'date param' if params." + DATE_PARAM + " else ('logical date' if dag_run.logical_date else 'run day') }}"
 )
@@ -78,19 +84,23 @@ def task_environment(
     data_dir: str,
     partition: str = "day",
     run_param_names: Sequence[str] = (),
+    timezone: str = "UTC",
 ) -> dict[str, str]:
     """The variables the factory gives a task; ``params_json`` comes from :func:`encode_params`.
 
     The run's date and time, id, type, ``force`` and declared params are Airflow templates rendered
-    at run time; ``partition`` (day, hour, minute) is how the objective's outputs are partitioned.
+    at run time; ``partition`` (day, hour, minute) is how the objective's outputs are partitioned. Days
+    are those of the objective's ``timezone``; hours and minutes are always UTC (a local hour repeats when
+    DST ends).
     """
+    zoned = partition == "day" and timezone != "UTC"
     environment = {
         ENV_DOMAIN: domain,
         ENV_USECASE: usecase,
         ENV_OBJECTIVE: objective,
         ENV_TASK: task,
         ENV_PARAMS: params_json,
-        ENV_RUN_DATE: RUN_DATE_TEMPLATE,
+        ENV_RUN_DATE: ZONED_RUN_DATE_TEMPLATE if zoned else RUN_DATE_TEMPLATE,
         ENV_RUN_TIME: RUN_TIME_TEMPLATE,
         ENV_PARTITION: partition,
         ENV_DATE_SOURCE: DATE_SOURCE_TEMPLATE,

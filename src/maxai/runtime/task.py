@@ -47,7 +47,8 @@ class TaskContext:
     task: str
     """The task's name (its Airflow task_id)."""
     run_date: date
-    """The date this run processes: its ``date`` param, else its logical date, else the day it ran (UTC)."""
+    """The date this run processes: its ``date`` param, else its logical date, else the day it ran (UTC, or the
+    objective's time zone when it is partitioned by day)."""
     run_id: str
     params: TaskParams
     """The task's validated ``py_config.json`` entry: ``input``, ``output``, ``function``, ``args``, ``force``."""
@@ -70,7 +71,10 @@ class TaskContext:
 
     @property
     def moment(self) -> datetime:
-        return self.run_time or datetime(self.run_date.year, self.run_date.month, self.run_date.day)
+        """What the run's partition is named after: its date (a day of the objective's zone), or its UTC time."""
+        if self.partition == "day" or self.run_time is None:
+            return datetime(self.run_date.year, self.run_date.month, self.run_date.day)
+        return self.run_time
 
     @property
     def dag_id(self) -> str:
