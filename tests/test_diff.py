@@ -194,7 +194,7 @@ def test_manual_only_dag_gets_no_backfill_but_the_clear_of_one_run(
     add_publish_task(edit_json)
     edit_json("maxaiconfigs/retail/demand_forecast/stores_us/py_config.json", lambda d: d["@dag"].update(schedule=None))
     us = dag_entry(diff_json(git_repo), STORES[1])
-    assert us["settings"] == [{"path": "schedule", "old": "0 11 * * *", "new": None}]
+    assert us["settings"] == [{"path": "schedule", "old": "0 6 * * *", "new": None}]
     assert us["backfill"]["backfill"] is None
     assert "not periodic" in us["backfill"]["reason"]
     assert us["backfill"]["clear_one_run"]["body"] == {"dry_run": False, "only_new": True}

@@ -214,3 +214,61 @@ def test_an_hourly_date_param_is_checked_at_trigger_time(airflow_db: Path) -> No
         _cards_environment(_dag_run("manual", None, {"date": "2026-13-45"}))
     with pytest.raises(ParamValidationError, match="date"):
         _cards_environment(_dag_run("manual", None, {"date": "10 Feb 2026 07:00"}))
+
+
+def _asset_event(extra: dict[str, Any]) -> Any:
+    from airflow.sdk.api.datamodels._generated import AssetEventDagRunReference, AssetReferenceAssetEventDagRun
+
+    return AssetEventDagRunReference(
+        asset=AssetReferenceAssetEventDagRun(name="out/x", uri="x-maxai://data/out/x", extra={}),
+        extra=extra,
+        source_task_id="t",
+        source_dag_id="d",
+        source_run_id="r",
+        source_map_index=-1,
+        source_aliases=[],
+        timestamp=RUN_AFTER,
+    )
+
+
+@pytest.mark.parametrize("task_name", ["store_features", "cluster_stores"])
+def test_an_asset_triggered_run_processes_the_date_its_upstream_wrote(
+    airflow_db: Path, repo: Path, task_name: str
+) -> None:
+    run = _dag_run("asset_triggered", None, None).model_copy(
+        update={
+            "consumed_asset_events": [
+                _asset_event({}),  # an update from outside maxai says nothing about dates
+                _asset_event({"maxai_run_date": "2026-01-14", "maxai_run_time": "2026-01-14T05:00:00+00:00"}),
+                _asset_event({"maxai_run_date": "2026-01-15", "maxai_run_time": "2026-01-15T05:00:00+00:00"}),
+            ]
+        }
+    )
+    environment = _rendered_environment(repo, task_name, run)
+    assert environment["MAXAI_RUN_DATE"] == "2026-01-15"  # the latest of the updates that triggered it
+    assert environment["MAXAI_RUN_TIME"] == "2026-01-15T05:00:00+00:00"
+    assert environment["MAXAI_DATE_SOURCE"] == "asset event"
+    with_param = run.model_copy(update={"conf": {"date": "2026-02-01"}})
+    assert _rendered_environment(repo, task_name, with_param)["MAXAI_RUN_DATE"] == "2026-02-01"
+
+
+def test_each_asset_update_carries_the_date_its_task_processed(airflow_db: Path, repo: Path) -> None:
+    from airflow.sdk.definitions.param import process_params
+    from airflow.sdk.execution_time.context import OutletEventAccessors
+
+    from maxai.testing import load_dagbag
+
+    dag = load_dagbag(repo / "maxaidags/retail/store_segments/weekly").dags["retail.store_segments.weekly"]
+    task = dag.get_task("store_features")
+    run = _dag_run("manual", None, {"date": "2026-02-03"})
+    outlet_events = OutletEventAccessors()
+    context = {
+        "params": process_params(dag, task, run.conf, suppress_exception=False),
+        "dag_run": run,
+        "task": task,
+        "dag": dag,
+        "outlet_events": outlet_events,
+    }
+    task._pre_execute_hook(context)
+    [asset] = task.outlets
+    assert outlet_events[asset].extra == {"maxai_run_date": "2026-02-03", "maxai_run_time": "2026-02-03"}

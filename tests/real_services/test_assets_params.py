@@ -17,6 +17,7 @@ PRODUCER = "tier.probe.producer"
 CONSUMER = "tier.probe.consumer"
 PARAMS = "tier.probe.params"
 FAN_OUT = "tier.probe.fan_out"
+PROCESSED = "2026-01-15"
 
 
 def _run_day(run: dict[str, object]) -> str:
@@ -39,21 +40,23 @@ def test_an_asset_update_triggers_the_downstream_objective(api: AirflowAPI, real
     assert consumer["timetable_summary"] and "asset" in str(consumer["timetable_summary"]).lower(), consumer
     api.unpause(CONSUMER)
     try:
-        run = api.trigger(PRODUCER)
+        run = api.trigger(PRODUCER, conf={"date": PROCESSED})  # a past day, as a backfill would process
         api.unpause(PRODUCER)
         api.assert_success(PRODUCER, run["dag_run_id"], timeout=300)
-        # the producer's task updated the asset its output names ...
+        # the producer's task updated the asset its output names, saying which date it wrote ...
         events = api.request("GET", "/assets/events", params={"source_dag_id": PRODUCER})["asset_events"]
         assert [event["uri"] for event in events] == [f"x-maxai://data/{probe_output('producer')}"], events
+        assert events[0]["extra"]["maxai_run_date"] == PROCESSED, events
         # ... and the scheduler started the consumer for it, which ran to success on the cluster
         triggered = _asset_triggered_run(api, CONSUMER)
         api.assert_success(CONSUMER, str(triggered["dag_run_id"]), timeout=300)
     finally:
         api.pause(PRODUCER)
         api.pause(CONSUMER)
-    Output(real_services.data / probe_output("consumer")).assert_single(
-        _run_day(api.run(CONSUMER, str(triggered["dag_run_id"]))), rows=5
-    )
+    # ... and the consumer processed that same date, not the day it was triggered
+    Output(real_services.data / probe_output("consumer")).assert_single(PROCESSED, rows=5)
+    log = api.task_log(CONSUMER, str(triggered["dag_run_id"]), "write_rows", 1)
+    assert f"processes {PROCESSED} (asset event), asset_triggered run" in log, log[-2000:]
 
 
 def test_a_param_given_at_trigger_time_reaches_the_handler(api: AirflowAPI, real_services: RealServices) -> None:

@@ -145,9 +145,7 @@ def _operator(operator_class: Any, task: ResolvedTask, dag: DAG, arguments: dict
     return operator_class.partial(task_id=task.name, dag=dag, **arguments).expand(env_vars=per_value)
 
 
-def _pod_operator(
-    config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: PodMode, lineage: dict[str, list[Any]]
-) -> Any:
+def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: PodMode, lineage: dict[str, Any]) -> Any:
     arguments = {**kubepod_arguments(config, task), **lineage}
     if pods == "kubernetes":
         from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from maxai.config.assets import DataAsset, data_asset, paths_of
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.runtime.context import (
+    EVENT_RUN_DATE,
+    EVENT_RUN_TIME,
+    RUN_DATE_TEMPLATE,
+    RUN_TIME_TEMPLATE,
+    ZONED_RUN_DATE_TEMPLATE,
+)
 
 
 def as_json(value: Any) -> Any:
@@ -23,16 +31,31 @@ def produced_assets(config: ObjectiveConfig) -> set[DataAsset]:
     return {data_asset(path) for task in config.tasks for path in paths_of(task.params.output)}
 
 
-def task_lineage(config: ObjectiveConfig, task: ResolvedTask, produced: set[DataAsset]) -> dict[str, list[Any]]:
-    """``outlets``: every output of the task; ``inlets``: its inputs that no task of this objective writes."""
+def task_lineage(config: ObjectiveConfig, task: ResolvedTask, produced: set[DataAsset]) -> dict[str, Any]:
+    """``outlets``: every output of the task, each update tagged with the date the task processed
+    (``pre_execute``); ``inlets``: its inputs that no task of this objective writes."""
     outlets = sorted({data_asset(path) for path in paths_of(task.params.output)})
     inlets = sorted({data_asset(path) for path in paths_of(task.params.input)} - produced)
-    lineage: dict[str, list[Any]] = {}
+    lineage: dict[str, Any] = {}
     if outlets:
         lineage["outlets"] = [_airflow_asset(asset) for asset in outlets]
+        zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
+        lineage["pre_execute"] = functools.partial(
+            tag_asset_updates, ZONED_RUN_DATE_TEMPLATE if zoned else RUN_DATE_TEMPLATE
+        )
     if inlets:
         lineage["inlets"] = [_airflow_asset(asset) for asset in inlets]
     return lineage
+
+
+def tag_asset_updates(date_template: str, context: Any) -> None:
+    """Put the date (and moment) this task processes into the ``extra`` of each asset update it makes,
+    so a run those updates trigger processes the same partition (see maxai.runtime.context)."""
+    task = context["task"]
+    run_date = task.render_template(date_template, context)
+    run_time = task.render_template(RUN_TIME_TEMPLATE, context)
+    for asset in task.outlets:
+        context["outlet_events"][asset].extra.update({EVENT_RUN_DATE: run_date, EVENT_RUN_TIME: run_time})
 
 
 def _condition(condition: Any) -> Any:

@@ -59,7 +59,7 @@ def _task_keywords(dag: Any, task: Any, imports: set[str]) -> dict[str, str]:
     arguments = {
         key: value
         for key, value in operator_arguments(task).items()
-        if key != "params" and not (key in defaults and defaults[key] == value)
+        if key not in ("params", "pre_execute") and not (key in defaults and defaults[key] == value)
     }
     return {key: source(value, imports, 8) for key, value in arguments.items()}
 

@@ -7,7 +7,9 @@ from typing import Any
 import attrs
 
 _DAG_IGNORED = frozenset({"task_group"})
-_TASK_IGNORED = frozenset({"dag", "task_group"})
+# pre_execute tags asset updates with the processed date (maxai.factory.lineage): it needs maxai at run
+# time, so the standalone file goes without it (docs/render-airflow.rst says so)
+_TASK_IGNORED = frozenset({"dag", "task_group", "pre_execute"})
 
 
 def params_summary(params: Any) -> dict[str, tuple[Any, Any, Any]]:

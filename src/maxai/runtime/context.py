@@ -33,20 +33,45 @@ DATE_PARAM = "date"
 FORCE_PARAM = "force"
 """The DAG param that makes a run recompute outputs that already exist for its date."""
 
+EVENT_RUN_DATE = "maxai_run_date"
+EVENT_RUN_TIME = "maxai_run_time"
+"""Keys of the ``extra`` of every asset update a maxai task makes: the date (and moment) it processed."""
+
+
 # The date a run processes, defined in every kind of run. Airflow 3 gives manual and
 # asset-triggered runs no logical date, so `{{ ds }}` is undefined there; `dag_run` and
-# `params` exist in every run. Order: the `date` param, the logical date, the day the run
-# was created for (run_after), all UTC; an objective partitioned by day with a time zone
-# takes the date in its zone (`dag` is in every task's context; its timezone is the config's).
-RUN_TIME_TEMPLATE = "{{ params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ts) }}"
-RUN_DATE_TEMPLATE = "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date or dag_run.run_after) | ds))[:10] }}"
+# `params` exist in every run. Order: the `date` param; the logical date; for a run triggered by
+# asset updates, the latest date those updates carry (so a downstream objective processes the
+# partition its upstream wrote, also in a backfill); the day the run was created for (run_after).
+# All UTC; an objective partitioned by day with a time zone takes the date in its zone (`dag` is in
+# every task's context; its timezone is the config's).
+def _event_value(key: str) -> str:
+    return (
+        "((dag_run.consumed_asset_events | map(attribute='extra') | selectattr('"
+        + key
+        + "', 'defined') | map(attribute='"
+        + key
+        + "') | sort | list)[-1:] | join)"
+    )
+
+
+_EVENT_DATE = _event_value(EVENT_RUN_DATE)
+_EVENT_TIME = _event_value(EVENT_RUN_TIME)
+RUN_TIME_TEMPLATE = (
+    "{{ params." + DATE_PARAM + " or ((dag_run.logical_date | ts) if dag_run.logical_date else "
+    "(" + _EVENT_TIME + " or (dag_run.run_after | ts))) }}"
+)
+RUN_DATE_TEMPLATE = (
+    "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date | ds) if dag_run.logical_date else "
+    "(" + _EVENT_DATE + " or (dag_run.run_after | ds))))[:10] }}"
+)
 ZONED_RUN_DATE_TEMPLATE = (
-    "{{ (params."
-    + DATE_PARAM
-    + " or ((dag_run.logical_date or dag_run.run_after).astimezone(dag.timezone) | ds))[:10] }}"
+    "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date.astimezone(dag.timezone) | ds) if dag_run.logical_date"
+    " else (" + _EVENT_DATE + " or (dag_run.run_after.astimezone(dag.timezone) | ds))))[:10] }}"
 )
 DATE_SOURCE_TEMPLATE = (
-    "{{ 'date param' if params." + DATE_PARAM + " else ('logical date' if dag_run.logical_date else 'run day') }}"
+    "{{ 'date param' if params." + DATE_PARAM + " else ('logical date' if dag_run.logical_date else "
+    "('asset event' if " + _EVENT_DATE + " else 'run day')) }}"
 )
 RUN_TYPE_TEMPLATE = "{{ dag_run.run_type.value if dag_run.run_type.value is defined else dag_run.run_type }}"
 FORCE_TEMPLATE = "{{ '1' if params." + FORCE_PARAM + " else '' }}"
