@@ -17,9 +17,11 @@ from maxai.testing import load_dagbag
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.airflow
-# retail.forecast_review.daily uses what no renderer maps yet (an asset schedule, params, for_each):
-# test_render_cli checks that each target refuses it, naming the keys
-EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.usecase != "forecast_review"]
+# Two examples use what no renderer maps yet: retail.forecast_review.daily (an asset schedule, params,
+# for_each) and finance.fraud_scoring.cards (callbacks, a deadline alert); test_render_cli checks that each
+# target refuses them, naming the keys
+AIRFLOW_ONLY = {("retail", "forecast_review", "daily"), ("finance", "fraud_scoring", "cards")}
+EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,9 @@ def test_dag_equals_build_dag_task_for_task(
         assert type(other) is type(task)
         assert other.upstream_task_ids == task.upstream_task_ids
         mine, theirs = other._BaseOperator__init_kwargs, task._BaseOperator__init_kwargs
-        assert set(mine) == set(theirs)
+        # the one argument left out on purpose: maxai's hook tagging asset updates (docs/render-airflow.rst)
+        assert set(mine) == set(theirs) - {"pre_execute"} and ("pre_execute" in theirs) == bool(task.outlets)
+        theirs = {key: value for key, value in theirs.items() if key != "pre_execute"}
         for key, value in theirs.items():  # every operator argument, after default_args
             if key == "params":
                 assert _params(mine[key]) == _params(value)

@@ -41,6 +41,7 @@ from .services import (
 REPO = Path(__file__).resolve().parents[2]
 TIER_FILES = Path(__file__).resolve().parent / "marketplace"
 TODAY = datetime.datetime.now(datetime.UTC).date()
+ZONE = "Pacific/Kiritimati"
 
 # Test-only objectives: each one Spark task writing rows to its own output folder.
 PROBE_SPARK = {
@@ -94,6 +95,16 @@ PROBE_OBJECTIVES: dict[str, dict[str, Any]] = {
         output=probe_output("params"),
     ),
     "fan_out": _probe(4, output=probe_output("fan_out"), for_each={"part": ["a", "b"]}),
+    # midnight in Kiritimati (UTC+14) is 10:00 UTC the day before: the run processes the local day
+    "zoned": _probe(
+        6,
+        {
+            "schedule": "0 0 * * *",
+            "timezone": ZONE,
+            "start_date": (TODAY - datetime.timedelta(days=3)).isoformat(),
+        },
+        output=probe_output("zoned"),
+    ),
 }
 KILLED_ROWS = 1000
 CALLBACKS_FILE = "callbacks.jsonl"

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from .api import AirflowAPI, AirflowAPIError
-from .conftest import PROBE_OBJECTIVES, TODAY, RealServices, probe_output
+from .conftest import PROBE_OBJECTIVES, TODAY, ZONE, RealServices, probe_output
 from .outputs import Output
 
 pytestmark = pytest.mark.real_services
@@ -71,3 +71,22 @@ def test_backfill_over_a_date_range(api: AirflowAPI, real_services: RealServices
     for day in days:
         assert output.rows(day) == _rows("backfill")
     assert len(output.markers()) == len(output.partitions()) and not output.leftovers(), output.describe()
+
+
+def test_a_scheduled_run_in_a_time_zone_processes_the_local_day(api: AirflowAPI, real_services: RealServices) -> None:
+    import zoneinfo
+
+    dag_id = "tier.probe.zoned"
+    api.wait_for_dag(dag_id)
+    api.unpause(dag_id)  # no catchup: the schedule's latest run, at the latest local midnight
+    try:
+        [run] = _wait_for_runs(api, dag_id, 1, timeout=300)
+        api.assert_success(dag_id, str(run["dag_run_id"]))
+    finally:
+        api.pause(dag_id)
+    logical = datetime.datetime.fromisoformat(str(run["logical_date"]).replace("Z", "+00:00"))
+    local = logical.astimezone(zoneinfo.ZoneInfo(ZONE))
+    assert (local.hour, local.minute) == (0, 0), local  # the cron fired at midnight in the zone
+    day = local.date().isoformat()
+    assert day != logical.date().isoformat()  # the UTC date is the day before
+    Output(real_services.data / probe_output("zoned")).assert_single(day, rows=_rows("zoned"))

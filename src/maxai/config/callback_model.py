@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     JsonValue,
@@ -21,12 +19,8 @@ from pydantic import (
 )
 
 from maxai.config.durations import Seconds
+from maxai.config.model_base import StrictModel as _Strict
 from maxai.config.pysource import CLASS_PATTERN, FUNCTION_PATTERN
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
 
 FunctionName = Annotated[str, StringConstraints(pattern=FUNCTION_PATTERN)]
 
@@ -102,8 +96,10 @@ class DeadlineSettings(_Strict):
     interval: Annotated[Seconds, Field(gt=0)] = Field(
         description="How long after the reference the run must be finished"
     )
-    callback: CallbackRef
-    name: Annotated[str, StringConstraints(min_length=1, max_length=250)] | None = None
+    callback: CallbackRef = Field(description="What is called when the deadline passes (a function or a notifier)")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=250)] | None = Field(
+        default=None, description="The alert's name in Airflow (default: Airflow's)"
+    )
 
 
 Deadlines = Annotated[

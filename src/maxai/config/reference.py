@@ -110,7 +110,7 @@ class _Renderer:
             name = reference.rsplit("/", 1)[-1]
             if "properties" in self.definitions.get(name, {}):
                 yield suffix, name
-        for variant in node.get("anyOf", []):
+        for variant in [*node.get("anyOf", []), *node.get("oneOf", [])]:
             yield from self._models_in(variant, suffix)
         if isinstance(node.get("items"), dict):
             yield from self._models_in(node["items"], suffix + "[]")

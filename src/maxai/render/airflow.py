@@ -50,6 +50,8 @@ def _dag_keywords(dag: Any, imports: set[str]) -> dict[str, str]:
         value = getattr(dag, field.name)
         if field.name != "dag_id" and value == getattr(reference, field.name):
             continue
+        if field.name in ("start_date", "end_date") and value is not None:
+            value = value.in_timezone(dag.timezone)  # Airflow keeps them in UTC; the DAG's zone comes from them
         keywords[field.alias or field.name] = source(value, imports, 4)
     return keywords
 

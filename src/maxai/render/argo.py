@@ -218,7 +218,7 @@ def argo_document(
             metadata=argo.ObjectMeta(name=name, namespace=namespace, labels=labels, annotations=annotations),
             spec=argo.CronWorkflowSpec(
                 schedules=[CRON_PRESETS.get(settings.schedule, settings.schedule)],
-                timezone="UTC",
+                timezone=settings.timezone,
                 when=_when(config),
                 workflow_metadata=argo.ObjectMeta(labels=labels, annotations=annotations),
                 workflow_spec=spec,

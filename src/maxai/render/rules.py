@@ -72,6 +72,13 @@ DAG_RULES: dict[str, Rule] = {
     "start_date": Rule(to("CronWorkflow spec.when: now() >= start_date"), to(_NO_SCHEDULE_ON_KFP)),
     "end_date": Rule(to("CronWorkflow spec.when: now() <= end_date"), to(_NO_SCHEDULE_ON_KFP)),
     "partition": Rule(to("MAXAI_PARTITION"), to("MAXAI_PARTITION")),
+    "timezone": Rule(
+        to("CronWorkflow spec.timezone"),
+        to(
+            "error unless UTC",
+            refuse=unless(lambda value: value == "UTC", "Kubeflow Pipelines' recurring runs have no time zone"),
+        ),
+    ),
     "schedule": Rule(
         to(
             "CronWorkflow spec.schedules, timezone UTC (none or @once: a Workflow); @continuous refused",
