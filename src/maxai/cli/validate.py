@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import os
 import sys
@@ -96,11 +97,6 @@ def _lineage_of_the_others(root: Path, refs: list[ObjectiveRef], everything: lis
     return others
 
 
-def _one_more(status: str) -> str:
-    count = 0 if status == "ok" else int(status.split()[0])
-    return f"{count + 1} problem(s)"
-
-
 def check_objectives(
     root: Path, refs: list[ObjectiveRef], deep: bool, everything: list[ObjectiveRef] | None = None
 ) -> tuple[list[Problem], dict[str, str]]:
@@ -127,9 +123,10 @@ def check_objectives(
         )
     else:
         found = lineage_problems(root, lineage, complete=len(lineage) == len(refs))
-    for dag_id, problem in found:
-        problems.append(problem)
-        status[dag_id] = _one_more(status.get(dag_id, "ok"))
+    problems.extend(problem for _, problem in found)
+    # lineage is checked only between objectives that loaded, whose status is still "ok"
+    for dag_id, count in collections.Counter(dag_id for dag_id, _ in found).items():
+        status[dag_id] = f"{count} problem(s)"
     problems = sorted(problems, key=lambda problem: (problem.file, problem.line or 0, problem.column or 0))
     loaded: list[ObjectiveConfig] = []
     if deep:

@@ -61,14 +61,18 @@ RUN_TIME_TEMPLATE = (
     "{{ params." + DATE_PARAM + " or ((dag_run.logical_date | ts) if dag_run.logical_date else "
     "(" + _EVENT_TIME + " or (dag_run.run_after | ts))) }}"
 )
-RUN_DATE_TEMPLATE = (
-    "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date | ds) if dag_run.logical_date else "
-    "(" + _EVENT_DATE + " or (dag_run.run_after | ds))))[:10] }}"
-)
-ZONED_RUN_DATE_TEMPLATE = (
-    "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date.astimezone(dag.timezone) | ds) if dag_run.logical_date"
-    " else (" + _EVENT_DATE + " or (dag_run.run_after.astimezone(dag.timezone) | ds))))[:10] }}"
-)
+
+
+def _run_date_template(in_zone: str) -> str:
+    """The run date; ``in_zone`` converts the logical date and run_after before their date is taken."""
+    return (
+        "{{ (params." + DATE_PARAM + " or ((dag_run.logical_date" + in_zone + " | ds) if dag_run.logical_date"
+        " else (" + _EVENT_DATE + " or (dag_run.run_after" + in_zone + " | ds))))[:10] }}"
+    )
+
+
+RUN_DATE_TEMPLATE = _run_date_template("")
+ZONED_RUN_DATE_TEMPLATE = _run_date_template(".astimezone(dag.timezone)")
 DATE_SOURCE_TEMPLATE = (
     "{{ 'date param' if params." + DATE_PARAM + " else ('logical date' if dag_run.logical_date else "
     "('asset event' if " + _EVENT_DATE + " else 'run day')) }}"
