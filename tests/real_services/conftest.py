@@ -106,6 +106,41 @@ PROBE_OBJECTIVES: dict[str, dict[str, Any]] = {
         output=probe_output("zoned"),
     ),
 }
+# A join under the real scheduler (issue 14): two root tasks, and a third that `depends_on` both and reads both
+# outputs. A `fail` param names a branch that should fail, to see the join left upstream_failed.
+JOIN_USECASE = ("tier", "joins", "fan_in")
+JOIN_ROWS = {"left": 7, "right": 5}
+
+
+def join_output(task: str) -> str:
+    return f"out/tier/joins/{task}"
+
+
+JOIN_SPARK = {
+    "conf": {"spark.ui.enabled": False, "spark.sql.shuffle.partitions": 2},
+    "tasks": [
+        {
+            "name": name,
+            "task_id": task_id,
+            **({"depends_on": depends_on} if depends_on is not None else {}),
+            "spark_submit_conf": {
+                "application": "handlers/rows.py",
+                "driver_memory": "512m",
+                "executor_memory": "512m",
+            },
+        }
+        for name, task_id, depends_on in (("left", 1, None), ("right", 2, []), ("join", 3, ["left", "right"]))
+    ],
+}
+JOIN_OBJECTIVE = {
+    "@dag": {
+        "schedule": None,
+        "default_args": {"retries": 0},
+        "params": {"fail": {"type": "string", "default": "", "description": "a task that should fail"}},
+    },
+    **{name: {"args": {"rows": rows}, "output": join_output(name)} for name, rows in JOIN_ROWS.items()},
+    "join": {"input": {name: join_output(name) for name in JOIN_ROWS}, "output": join_output("join")},
+}
 KILLED_ROWS = 1000
 CALLBACKS_FILE = "callbacks.jsonl"
 """Where the ``late`` probe's callbacks write, in the tier's folder."""
@@ -159,6 +194,10 @@ def build_marketplace(root: Path, holds: Path) -> Path:
     for objective, content in objectives.items():
         _write_json(configs / objective / "py_config.json", content)
         _write_dag_file(root, "tier", "probe", objective)
+    domain, usecase, objective = JOIN_USECASE
+    _write_json(root / "maxaiconfigs" / domain / usecase / "spark_config.json", JOIN_SPARK)
+    _write_json(root / "maxaiconfigs" / domain / usecase / objective / "py_config.json", JOIN_OBJECTIVE)
+    _write_dag_file(root, domain, usecase, objective)
     domain, usecase, objective = POD_OBJECTIVE
     _write_json(
         root / "maxaiconfigs" / domain / usecase / objective / "py_config.json",
