@@ -22,9 +22,9 @@ from maxai.render.naming import kubernetes_name
 from tests.conftest import REPO
 from tests.render_schemas import argo_validator, errors, spark_application_validator
 
-# Two examples use what no renderer maps yet: retail.forecast_review.daily (an asset schedule, params,
-# for_each) and finance.fraud_scoring.cards (callbacks, a deadline alert); test_render_cli checks that each
-# target refuses them, naming the keys
+# Two examples use what Argo cannot express: retail.forecast_review.daily (an asset schedule, params; its
+# for_each is tested below without them) and finance.fraud_scoring.cards (callbacks, a deadline alert);
+# test_render_cli checks that each target refuses them, naming the keys
 AIRFLOW_ONLY = {("retail", "forecast_review", "daily"), ("finance", "fraud_scoring", "cards")}
 EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
 
@@ -272,3 +272,46 @@ def test_continuous_schedule_is_refused(example_repo: Path, edit_json: Callable[
         'maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json:3:5: ["@dag"].schedule: '
         "not rendered for Argo Workflows: Argo has no continuous schedule"
     ]
+
+
+def _review_without_airflow_only_settings(data: dict[str, Any]) -> None:
+    """forecast_review's fan-out, without what Argo cannot express (its asset schedule and params)."""
+    data["@dag"]["schedule"] = None
+    del data["@dag"]["params"]
+
+
+@pytest.mark.parametrize("spark", ["operator", "submit"])
+def test_for_each_is_one_step_per_value(
+    example_repo: Path, edit_json: Callable[..., Path], spark: Any, tmp_path: Path
+) -> None:
+    edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", _review_without_airflow_only_settings)
+    document, _ = argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"), spark=spark)
+    assert errors(argo_validator("Workflow"), document) == []
+    [dag_template] = [template for template in _templates(document).values() if "dag" in template]
+    steps = {task["name"]: task for task in dag_template["dag"]["tasks"]}
+    assert steps["summarise-region"]["withItems"] == ["eu", "us"]
+    assert steps["summarise-region"]["arguments"] == {"parameters": [{"name": "region", "value": "{{item}}"}]}
+    assert "withItems" not in steps["compare-regions"]
+    template = _templates(document)["summarise-region"]
+    assert template["inputs"] == {"parameters": [{"name": "region"}]}
+    if spark == "operator":
+        manifest_text = template["resource"]["manifest"]
+        # what Argo does for the step of "eu": substitute the parameter in the manifest's text
+        application = json.loads(manifest_text.replace("{{inputs.parameters.region}}", "eu"))
+        assert errors(spark_application_validator(), application) == []
+        env = {entry["name"]: entry["value"] for entry in application["spec"]["driver"]["env"]}
+    else:
+        env = {entry["name"]: entry["value"] for entry in template["container"]["env"]}
+        env = {key: value.replace("{{inputs.parameters.region}}", "eu") for key, value in env.items()}
+    assert json.loads(env["MAXAI_ITEM"]) == {"region": "eu"}
+
+
+def test_for_each_mixing_names_and_numbers_is_refused(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    def mixed(data: dict[str, Any]) -> None:
+        _review_without_airflow_only_settings(data)
+        data["summarise_region"]["for_each"] = {"region": ["eu", 2]}
+        data["summarise_region"]["input"] = "out/retail/demand_forecast/stores_eu/forecast"
+
+    edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", mixed)
+    with pytest.raises(ConfigError, match=r"summarise_region.*for_each.*all names or all integers"):
+        argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"))

@@ -22,7 +22,6 @@ from maxai.errors import ConfigError, Problem
 from maxai.render.airflow_compare import dag_differences, operator_arguments
 from maxai.render.describe import header
 from maxai.render.findings import Rendered
-from maxai.render.places import Places
 from maxai.render.python_source import UnwritableValue, source
 
 _DAG_SKIPPED = frozenset({"task_group"})
@@ -66,6 +65,25 @@ def _task_keywords(dag: Any, task: Any, imports: set[str]) -> dict[str, str]:
     return {key: source(value, imports, 8) for key, value in arguments.items()}
 
 
+def _mapped_keywords(dag: Any, task: Any, imports: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """A mapped task's ``partial`` keywords (those that differ from the operator's own and the DAG's defaults)
+    and its ``expand`` keyword."""
+    from airflow.sdk import DAG
+
+    with DAG(dag_id=f"{dag.dag_id}.reference"):
+        reference = task.operator_class.partial(task_id=task.task_id).expand(**task.expand_input.value)
+    defaults = dag.default_args or {}
+    missing = object()
+    keywords = {
+        key: source(value, imports, 8)
+        for key, value in task.partial_kwargs.items()
+        if key not in ("params", "pre_execute")
+        and reference.partial_kwargs.get(key, missing) != value
+        and not (key in defaults and defaults[key] == value)
+    }
+    return keywords, {key: source(value, imports, 8) for key, value in task.expand_input.value.items()}
+
+
 def _keyword_block(keywords: dict[str, str], indent: int) -> str:
     pad = " " * indent
     return "".join(f"{pad}{key}={text},\n" for key, text in keywords.items())
@@ -83,10 +101,18 @@ def airflow_source(config: ObjectiveConfig) -> str:
     tasks = []
     for task in dag.tasks:
         kind = type(task)
-        imports.add(f"from {kind.__module__} import {kind.__name__}")
         variables[task.task_id] = _variable(task.task_id, taken)
-        keywords = {"task_id": source(task.task_id, imports), **_task_keywords(dag, task, imports)}
-        tasks.append(f"    {variables[task.task_id]} = {kind.__name__}(\n{_keyword_block(keywords, 8)}    )\n")
+        if task.is_mapped:
+            kind = task.operator_class
+            imports.add(f"from {kind.__module__} import {kind.__name__}")
+            partial, expand = _mapped_keywords(dag, task, imports)
+            keywords = {"task_id": source(task.task_id, imports), **partial}
+            call = f"{kind.__name__}.partial(\n{_keyword_block(keywords, 8)}    ).expand(\n{_keyword_block(expand, 8)}    )"
+        else:
+            imports.add(f"from {kind.__module__} import {kind.__name__}")
+            keywords = {"task_id": source(task.task_id, imports), **_task_keywords(dag, task, imports)}
+            call = f"{kind.__name__}(\n{_keyword_block(keywords, 8)}    )"
+        tasks.append(f"    {variables[task.task_id]} = {call}\n")
     edges = [
         f"    {variables[upstream]} >> {variables[task.name]}\n" for task in config.tasks for upstream in task.upstream
     ]
@@ -128,16 +154,6 @@ def render_airflow(config: ObjectiveConfig) -> Rendered:
     """The standalone DAG file, executed and compared with ``build_dag``'s DAG before it is returned."""
     from maxai.factory.dag import dag_from_config
 
-    mapped = [task for task in config.tasks if task.params.for_each]
-    if mapped:
-        raise ConfigError(
-            [
-                Places(config).py_entry(
-                    task, "for_each", "not rendered for Airflow: maxai does not write mapped tasks as source yet"
-                )
-                for task in mapped
-            ]
-        )
     try:
         text = airflow_source(config)
     except UnwritableValue as error:

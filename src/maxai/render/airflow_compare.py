@@ -21,8 +21,12 @@ def params_summary(params: Any) -> dict[str, tuple[Any, Any, Any]]:
 
 
 def operator_arguments(task: Any) -> dict[str, Any]:
-    """The keyword arguments an operator was built with (after default_args), without the DAG it belongs to."""
-    recorded: dict[str, Any] = task._BaseOperator__init_kwargs
+    """The keyword arguments an operator was built with (after default_args), without the DAG it belongs to;
+    for a mapped task, its ``partial`` arguments and, under ``expand``, what it maps over."""
+    if task.is_mapped:
+        recorded = {**task.partial_kwargs, "expand": task.expand_input.value}
+    else:
+        recorded = task._BaseOperator__init_kwargs
     return {key: value for key, value in recorded.items() if key not in _TASK_IGNORED}
 
 
@@ -46,8 +50,9 @@ def dag_differences(expected: Any, actual: Any) -> list[str]:
         return differences
     for task_id, task in expected.task_dict.items():
         other = actual.task_dict[task_id]
-        if type(task) is not type(other):
-            differences.append(f"task {task_id}: {type(task).__name__} != {type(other).__name__}")
+        kinds = [getattr(each, "operator_class", type(each)) for each in (task, other)]
+        if kinds[0] is not kinds[1] or task.is_mapped != other.is_mapped:
+            differences.append(f"task {task_id}: {kinds[0].__name__} != {kinds[1].__name__}")
         left, right = operator_arguments(task), operator_arguments(other)
         for key in sorted(set(left) | set(right)):
             if _comparable(key, left.get(key)) != _comparable(key, right.get(key)):

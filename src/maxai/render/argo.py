@@ -32,6 +32,7 @@ from maxai.render.yaml_text import dump_yaml
 from maxai.runtime.context import (
     DATE_PARAM,
     ENV_DATE_SOURCE,
+    ENV_ITEM,
     ENV_RUN_DATE,
     ENV_RUN_ID,
     ENV_RUN_TIME,
@@ -139,28 +140,60 @@ def _when(config: ObjectiveConfig) -> str | None:
     return "{{= " + " && ".join(conditions) + " }}"
 
 
+def _item_variable(task: ResolvedTask, places: Places, findings: Findings) -> dict[str, str]:
+    """A ``for_each`` task's ``MAXAI_ITEM``, JSON with the value its step of ``withItems`` is given.
+
+    The quotes around a text value are part of the template, not of the value Argo substitutes: values are
+    plain names or integers (the config allows no others), so the JSON stays valid wherever Argo puts it,
+    a SparkApplication manifest's text included.
+    """
+    if not task.params.for_each:
+        return {}
+    ((key, values),) = task.params.for_each.items()
+    kinds = {type(value) for value in values}
+    if len(kinds) > 1:
+        findings.refuse(
+            places.py_entry(
+                task,
+                "for_each",
+                "not rendered for Argo Workflows: one step template takes every value, so they must be all "
+                "names or all integers",
+            )
+        )
+    placeholder = f"{{{{inputs.parameters.{key}}}}}"
+    value = f'"{placeholder}"' if kinds == {str} else placeholder
+    return {ENV_ITEM: f'{{"{key}": {value}}}'}
+
+
+def _dag_task(task: ResolvedTask, names: dict[str, str]) -> argo.DAGTask:
+    """The task's step in the DAG template: one step per value for a ``for_each`` task (``withItems``)."""
+    step = argo.DAGTask(
+        name=names[task.name],
+        template=names[task.name],
+        dependencies=[names[upstream] for upstream in task.upstream] or None,
+    )
+    if task.params.for_each:
+        ((key, values),) = task.params.for_each.items()
+        step.with_items = [argo.Item(value) for value in values]
+        step.arguments = argo.Arguments(parameters=[argo.Parameter(name=key, value="{{item}}")])
+    return step
+
+
 def _templates(
     config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode
 ) -> list[argo.Template]:
     names = task_names(config, places, findings, {DAG_TEMPLATE: "the workflow's DAG template"})
     run = run_values(scheduled)
-    dag = argo.DAGTemplate(
-        tasks=[
-            argo.DAGTask(
-                name=names[task.name],
-                template=names[task.name],
-                dependencies=[names[upstream] for upstream in task.upstream] or None,
-            )
-            for task in config.tasks
-        ]
-    )
+    dag = argo.DAGTemplate(tasks=[_dag_task(task, names) for task in config.tasks])
     templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
     for task in config.tasks:
-        env = task_variables(config, task, run)
+        env = {**task_variables(config, task, run), **_item_variable(task, places, findings)}
         if task.kind == "spark":
             template = _spark_template(config, task, names[task.name], env, places, findings, spark)
         else:
             template = pod_template(task, names[task.name], env, maxai_labels(config), places, findings)
+        if task.params.for_each:
+            template.inputs = argo.Inputs(parameters=[argo.Parameter(name=key) for key in task.params.for_each])
         template.retry_strategy = retry_strategy(config, task)
         template.timeout = timeout(config, task)
         templates.append(template)
