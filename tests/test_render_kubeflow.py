@@ -4,6 +4,7 @@ DAG's tasks and edges; the sh wrapper that sets the run's variables, run for rea
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,14 +19,20 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai.config import discover_objectives, load_objective
 from maxai.errors import ConfigError
-from maxai.render.kubeflow import POD_SCRIPT, SPARK_SCRIPT, kubeflow_documents, render_kubeflow
+from maxai.render.kubeflow import (
+    MAPPED_SPARK_SCRIPT,
+    POD_SCRIPT,
+    SPARK_SCRIPT,
+    kubeflow_documents,
+    render_kubeflow,
+)
 from maxai.render.naming import kubernetes_name
 from tests.conftest import REPO
 from tests.render_schemas import kubernetes_executor_config
 
-# Two examples use what no renderer maps yet: retail.forecast_review.daily (an asset schedule, params,
-# for_each) and finance.fraud_scoring.cards (callbacks, a deadline alert); test_render_cli checks that each
-# target refuses them, naming the keys
+# Two examples use what Kubeflow cannot express: retail.forecast_review.daily (an asset schedule, params; its
+# for_each is tested below without them) and finance.fraud_scoring.cards (callbacks, a deadline alert);
+# test_render_cli checks that each target refuses them, naming the keys
 AIRFLOW_ONLY = {("retail", "forecast_review", "daily"), ("finance", "fraud_scoring", "cards")}
 EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
 REFUSED = {  # whole-ConfigMap environments and per-task service accounts have no Kubeflow field
@@ -213,3 +220,49 @@ def test_task_timeout_and_task_bound_are_refused(example_repo: Path, edit_json: 
     paths = sorted(problem.path_text for problem in error.value.problems)
     assert paths == ['["@dag"].default_args.execution_timeout', '["@dag"].max_active_tasks']
     assert all(problem.file.endswith("weekly/py_config.json") for problem in error.value.problems)
+
+
+def test_for_each_is_a_parallel_for_over_the_values(example_repo: Path, edit_json: Any, tmp_path: Path) -> None:
+    def without_airflow_only_settings(data: dict[str, Any]) -> None:  # the asset schedule and params
+        data["@dag"]["schedule"] = None
+        del data["@dag"]["params"]
+
+    edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", without_airflow_only_settings)
+    documents, _ = kubeflow_documents(load_objective(example_repo, "retail", "forecast_review", "daily"))
+    pipeline = json_format.ParseDict(documents[0], ir.PipelineSpec())
+    root = pipeline.root.dag.tasks
+    assert set(root) == {"for-each-summarise-region", "compare-regions", "rank-stores", "publish-review"}
+    loop = root["for-each-summarise-region"]
+    assert json.loads(loop.parameter_iterator.items.raw) == ["eu", "us"]
+    assert list(root["compare-regions"].dependent_tasks) == ["for-each-summarise-region"]
+    assert {key: value.component_input_parameter for key, value in loop.inputs.parameters.items()} == {
+        "pipelinechannel--date": "date",
+        "pipelinechannel--force": "force",
+        "pipelinechannel--run_type": "run_type",
+    }
+    body = pipeline.components[loop.component_ref.name]
+    inner = body.dag.tasks["summarise-region"]
+    assert inner.inputs.parameters["region"].component_input_parameter == loop.parameter_iterator.item_input
+    assert inner.inputs.parameters["date"].component_input_parameter == "pipelinechannel--date"
+    assert set(body.input_definitions.parameters) == {
+        *loop.inputs.parameters,
+        loop.parameter_iterator.item_input,
+    }
+    assert "region" in pipeline.components[inner.component_ref.name].input_definitions.parameters
+    container = documents[0]["deploymentSpec"]["executors"]["exec-summarise-region"]["container"]
+    assert container["command"] == ["sh", "-c", MAPPED_SPARK_SCRIPT, "maxai"]
+    assert container["args"][5] == '{"region": "{{$.inputs.parameters[\'region\']}}"}'
+    printer = tmp_path / "spark-submit"
+    printer.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n")
+    printer.chmod(0o755)
+    run_inputs = [
+        "2026-02-11",
+        "",
+        "manual",
+        "x",
+        "run-4",
+        container["args"][5].replace("{{$.inputs.parameters['region']}}", "eu"),
+    ]
+    lines = _run_wrapper(MAPPED_SPARK_SCRIPT, run_inputs, [str(printer), *container["args"][7:]], {}).splitlines()
+    assert 'spark.kubernetes.driverEnv.MAXAI_ITEM={"region": "eu"}' in lines
+    assert "spark.kubernetes.driverEnv.MAXAI_RUN_ID=run-4" in lines

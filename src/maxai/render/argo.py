@@ -140,28 +140,18 @@ def _when(config: ObjectiveConfig) -> str | None:
     return "{{= " + " && ".join(conditions) + " }}"
 
 
-def _item_variable(task: ResolvedTask, places: Places, findings: Findings) -> dict[str, str]:
+def _item_variable(task: ResolvedTask) -> dict[str, str]:
     """A ``for_each`` task's ``MAXAI_ITEM``, JSON with the value its step of ``withItems`` is given.
 
-    The quotes around a text value are part of the template, not of the value Argo substitutes: values are
-    plain names or integers (the config allows no others), so the JSON stays valid wherever Argo puts it,
-    a SparkApplication manifest's text included.
+    The quotes around a name are part of the template, not of the value Argo substitutes: values are plain
+    names or integers (the config allows no others; the coverage check refuses a mix), so the JSON stays valid
+    wherever Argo puts it, a SparkApplication manifest's text included.
     """
     if not task.params.for_each:
         return {}
     ((key, values),) = task.params.for_each.items()
-    kinds = {type(value) for value in values}
-    if len(kinds) > 1:
-        findings.refuse(
-            places.py_entry(
-                task,
-                "for_each",
-                "not rendered for Argo Workflows: one step template takes every value, so they must be all "
-                "names or all integers",
-            )
-        )
     placeholder = f"{{{{inputs.parameters.{key}}}}}"
-    value = f'"{placeholder}"' if kinds == {str} else placeholder
+    value = placeholder if all(isinstance(value, int) for value in values) else f'"{placeholder}"'
     return {ENV_ITEM: f'{{"{key}": {value}}}'}
 
 
@@ -187,7 +177,7 @@ def _templates(
     dag = argo.DAGTemplate(tasks=[_dag_task(task, names) for task in config.tasks])
     templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
     for task in config.tasks:
-        env = {**task_variables(config, task, run), **_item_variable(task, places, findings)}
+        env = {**task_variables(config, task, run), **_item_variable(task)}
         if task.kind == "spark":
             template = _spark_template(config, task, names[task.name], env, places, findings, spark)
         else:

@@ -111,9 +111,15 @@ def check_coverage(
     )
     label = TARGET_LABELS[target]
     for task in config.tasks:
-        if task.params.for_each and target == "kubeflow":
+        values = next(iter((task.params.for_each or {}).values()), [])
+        if len({type(value) for value in values}) > 1:
             findings.refuse(
-                places.py_entry(task, "for_each", f"not rendered for {label}: maxai does not map for_each onto it yet")
+                places.py_entry(
+                    task,
+                    "for_each",
+                    f"not rendered for {label}: one template runs every value, so they must be all names or "
+                    "all integers",
+                )
             )
         for key, value in task.arguments.items():
             handling = _task_handling(task, key, target, spark)

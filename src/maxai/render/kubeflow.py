@@ -9,6 +9,7 @@ them into the MAXAI_* run variables, as the Airflow templates do; the image need
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from google.protobuf import json_format
@@ -22,13 +23,14 @@ from maxai.render.describe import description, header, maxai_labels, utc_timesta
 from maxai.render.environment import DATE_PARAMETER_HELP, FORCE_PARAMETER_HELP, RUN_TYPE_PARAM, task_variables
 from maxai.render.findings import Findings, Rendered
 from maxai.render.kubeflow_platform import KubeflowPod
-from maxai.render.naming import objective_name, task_names
+from maxai.render.naming import kubernetes_name, objective_name, task_names
 from maxai.render.places import Places
 from maxai.render.spark import DRIVER_ENV_CONF, in_image, spark_image, submit_command
 from maxai.render.yaml_text import dump_yaml
 from maxai.runtime.context import (
     DATE_PARAM,
     ENV_DATE_SOURCE,
+    ENV_ITEM,
     ENV_RUN_DATE,
     ENV_RUN_ID,
     ENV_RUN_TIME,
@@ -57,14 +59,22 @@ export {" ".join(_EXPORTED)}
 shift 5
 """
 """Arguments: date, force, run type, schedule time, run id, then the task's own command and arguments."""
+ITEM_SCRIPT = f"{ENV_ITEM}=$1\nexport {ENV_ITEM}\nshift\n"
+"""A ``for_each`` task's wrapper takes one more argument, after the run's: its value as ``MAXAI_ITEM`` JSON."""
+
+
+def _spark_script(exported: tuple[str, ...]) -> str:
+    conf = " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in exported)
+    return f'submit=$1\nshift\nexec "$submit" {conf} "$@"\n'
+
+
 POD_SCRIPT = RUN_VARIABLES_SCRIPT + 'exec "$@"\n'
-SPARK_SCRIPT = (
-    RUN_VARIABLES_SCRIPT
-    + 'submit=$1\nshift\nexec "$submit" '
-    + " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in _EXPORTED)
-    + ' "$@"\n'
-)
+SPARK_SCRIPT = RUN_VARIABLES_SCRIPT + _spark_script(_EXPORTED)
 """As POD_SCRIPT, and the run variables reach a cluster-mode driver as spark.kubernetes.driverEnv.*."""
+MAPPED_POD_SCRIPT = RUN_VARIABLES_SCRIPT + ITEM_SCRIPT + 'exec "$@"\n'
+MAPPED_SPARK_SCRIPT = RUN_VARIABLES_SCRIPT + ITEM_SCRIPT + _spark_script((*_EXPORTED, ENV_ITEM))
+LOOP_ITEM_INPUT = "pipelinechannel--loop-item"
+"""The input through which Kubeflow's ParallelFor hands each value to the loop's component."""
 
 
 def _placeholder(name: str) -> str:
@@ -92,24 +102,45 @@ def _root_inputs() -> ir.ComponentInputsSpec:
     return inputs
 
 
-def _component(label: str) -> ir.ComponentSpec:
-    types = ir.ParameterType
+def _input_type(name: str) -> Any:
+    return ir.ParameterType.BOOLEAN if name.endswith(FORCE_PARAM) else ir.ParameterType.STRING
+
+
+def _item_type(task: ResolvedTask) -> Any:
+    """A ``for_each`` task's value type: integers, or names (STRING)."""
+    values = next(iter((task.params.for_each or {}).values()), [])
+    return ir.ParameterType.NUMBER_INTEGER if all(isinstance(v, int) for v in values) else ir.ParameterType.STRING
+
+
+def _component(label: str, task: ResolvedTask) -> ir.ComponentSpec:
     component = ir.ComponentSpec(executor_label=label)
     for name in _WRAPPER_INPUTS:
-        component.input_definitions.parameters[name].CopyFrom(
-            _parameter(types.BOOLEAN if name == FORCE_PARAM else types.STRING)
-        )
+        component.input_definitions.parameters[name].CopyFrom(_parameter(_input_type(name)))
+    for key in task.params.for_each or {}:
+        component.input_definitions.parameters[key].CopyFrom(_parameter(_item_type(task)))
     return component
 
 
-def _pipeline_task(config: ObjectiveConfig, task: ResolvedTask, names: dict[str, str]) -> ir.PipelineTaskSpec:
+def loop_name(name: str) -> str:
+    """The ParallelFor around a ``for_each`` task: the name other tasks depend on."""
+    return f"for-each-{name}"
+
+
+def _pipeline_task(
+    config: ObjectiveConfig, task: ResolvedTask, names: dict[str, str], channel: str = ""
+) -> ir.PipelineTaskSpec:
+    """The task's spec in a DAG; in a loop's DAG (``channel``: the loop's prefix) its pipeline inputs come from
+    the loop's inputs, its value from the loop's item, and its dependencies belong to the loop."""
     name = names[task.name]
-    spec = ir.PipelineTaskSpec(dependent_tasks=[names[upstream] for upstream in task.upstream])
+    upstream = [] if channel else [_dependency(config, upstream, names) for upstream in task.upstream]
+    spec = ir.PipelineTaskSpec(dependent_tasks=upstream)
     spec.task_info.name = name
     spec.component_ref.name = f"comp-{name}"
     spec.caching_options.enable_cache = False  # Airflow never reuses a task's result: handlers decide (skip_if_done)
     for parameter in _PIPELINE_INPUTS:
-        spec.inputs.parameters[parameter].component_input_parameter = parameter
+        spec.inputs.parameters[parameter].component_input_parameter = channel + parameter
+    for key in task.params.for_each or {}:
+        spec.inputs.parameters[key].component_input_parameter = LOOP_ITEM_INPUT
     for parameter, placeholder in _RUNTIME_INPUTS.items():
         spec.inputs.parameters[parameter].runtime_value.constant.string_value = placeholder
     defaults, arguments = config.dag.default_args, task.arguments
@@ -122,18 +153,58 @@ def _pipeline_task(config: ObjectiveConfig, task: ResolvedTask, names: dict[str,
     return spec
 
 
+def _dependency(config: ObjectiveConfig, upstream: str, names: dict[str, str]) -> str:
+    mapped = any(task.name == upstream and task.params.for_each for task in config.tasks)
+    return loop_name(names[upstream]) if mapped else names[upstream]
+
+
+def _loop(
+    config: ObjectiveConfig, task: ResolvedTask, names: dict[str, str]
+) -> tuple[ir.PipelineTaskSpec, ir.ComponentSpec]:
+    """A ``for_each`` task as Kubeflow's ParallelFor: a loop task in the root DAG iterating over the values
+    (``parameterIterator``), and the loop's component, a DAG of the one task, given the pipeline's inputs."""
+    ((_, values),) = (task.params.for_each or {}).items()
+    loop = loop_name(names[task.name])
+    channel = "pipelinechannel--"
+    spec = ir.PipelineTaskSpec(dependent_tasks=[_dependency(config, upstream, names) for upstream in task.upstream])
+    spec.task_info.name = loop
+    spec.component_ref.name = f"comp-{loop}"
+    for parameter in _PIPELINE_INPUTS:
+        spec.inputs.parameters[channel + parameter].component_input_parameter = parameter
+    spec.parameter_iterator.items.raw = json.dumps(values)
+    spec.parameter_iterator.item_input = LOOP_ITEM_INPUT
+    component = ir.ComponentSpec()
+    component.dag.tasks[names[task.name]].CopyFrom(_pipeline_task(config, task, names, channel))
+    for parameter in _PIPELINE_INPUTS:
+        component.input_definitions.parameters[channel + parameter].CopyFrom(_parameter(_input_type(parameter)))
+    component.input_definitions.parameters[LOOP_ITEM_INPUT].CopyFrom(_parameter(_item_type(task)))
+    return spec, component
+
+
+def _item_argument(task: ResolvedTask) -> list[str]:
+    """A ``for_each`` task's MAXAI_ITEM as the wrapper's argument: Kubeflow fills in the value (a name or an
+    integer: no quote to escape, so the JSON stays valid)."""
+    if not task.params.for_each:
+        return []
+    (key,) = task.params.for_each
+    placeholder = _placeholder(key)
+    value = placeholder if _item_type(task) == ir.ParameterType.NUMBER_INTEGER else f'"{placeholder}"'
+    return [f'{{"{key}": {value}}}']
+
+
 def _container(
     config: ObjectiveConfig, task: ResolvedTask, places: Places, findings: Findings
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The executor's container (as JSON) and, for a pod task, its Kubernetes platform config."""
     env = task_variables(config, task, None)
-    inputs = [_placeholder(name) for name in _WRAPPER_INPUTS]
+    inputs = [_placeholder(name) for name in _WRAPPER_INPUTS] + _item_argument(task)
+    mapped = bool(task.params.for_each)
     container: dict[str, Any] = {"env": [{"name": key, "value": value} for key, value in env.items()]}
     if task.kind == "spark":
         arguments = in_image(config, task, places, findings)
         container.update(
             image=spark_image(task, places, findings),
-            command=["sh", "-c", SPARK_SCRIPT, "maxai"],
+            command=["sh", "-c", MAPPED_SPARK_SCRIPT if mapped else SPARK_SCRIPT, "maxai"],
             args=[*inputs, *submit_command(arguments, env)],
         )
         return container, None
@@ -149,7 +220,7 @@ def _container(
         )
     container.update(
         image=task.arguments["image"],
-        command=["sh", "-c", POD_SCRIPT, "maxai"],
+        command=["sh", "-c", MAPPED_POD_SCRIPT if mapped else POD_SCRIPT, "maxai"],
         args=[*inputs, *task.arguments.get("cmds", []), *task.arguments.get("arguments", [])],
     )
     resources = pod.resources()
@@ -205,7 +276,8 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
     """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes."""
     places, findings = Places(config), Findings(strict=strict)
     check_coverage(config, "kubeflow", places, findings, "submit")
-    names = task_names(config, places, findings)
+    loops = {loop_name(kubernetes_name(task.name)): f"the loop of task {task.name!r}" for task in config.tasks}
+    names = task_names(config, places, findings, loops)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
     pipeline.pipeline_info.name = objective_name(config.ref)
     pipeline.pipeline_info.display_name = config.dag_id
@@ -215,8 +287,13 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
     platform: dict[str, Any] = {}
     for task in config.tasks:
         name = names[task.name]
-        pipeline.root.dag.tasks[name].CopyFrom(_pipeline_task(config, task, names))
-        pipeline.components[f"comp-{name}"].CopyFrom(_component(f"exec-{name}"))
+        if task.params.for_each:
+            loop, component = _loop(config, task, names)
+            pipeline.root.dag.tasks[loop.task_info.name].CopyFrom(loop)
+            pipeline.components[loop.component_ref.name].CopyFrom(component)
+        else:
+            pipeline.root.dag.tasks[name].CopyFrom(_pipeline_task(config, task, names))
+        pipeline.components[f"comp-{name}"].CopyFrom(_component(f"exec-{name}", task))
         container, platform_config = _container(config, task, places, findings)
         executors[f"exec-{name}"] = {"container": container}
         if platform_config:
