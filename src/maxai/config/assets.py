@@ -5,11 +5,7 @@ outside its objective is an Asset it reads (an inlet). An objective can be sched
 instead of, or beside, a cron expression. Airflow-free: the factory turns these into ``Asset``,
 ``AssetAll`` and ``AssetAny``.
 
-Identity (documented in docs/configuration.rst, stable across releases):
-
-- a path relative to the data folder (``out/retail/forecast``) is the asset named by that path
-  (normalised: no ``./``, no doubled or trailing ``/``), URI ``x-maxai://data/<path>``;
-- a URI (``s3a://bucket/key``) is the asset of that URI (without a trailing ``/``), named by it.
+Which asset a path names: maxai.config.asset_identity.
 
 Data paths are checked like ``input`` and ``output`` (maxai.config.paths): relative inside the data
 folder, or a URI; never absolute.
@@ -17,42 +13,14 @@ folder, or a URI; never absolute.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
 from pydantic import Field, model_validator
 
-from maxai.config.layout import is_uri
+from maxai.config.asset_identity import DataAsset, data_asset
 from maxai.config.model_base import NonEmptyStr, StrictModel
-
-DATA_ASSET_SCHEME = "x-maxai"
-"""Airflow passes ``x-`` schemes through unchanged (no provider owns them)."""
-
-
-@dataclass(frozen=True, order=True)
-class DataAsset:
-    name: str
-    uri: str
-
-
-def data_asset(path: str) -> DataAsset:
-    """The asset a config path names (see the module docstring)."""
-    if is_uri(path):
-        uri = path.rstrip("/")
-        return DataAsset(uri, uri)
-    normalised = posixpath.normpath(path.strip())
-    return DataAsset(normalised, f"{DATA_ASSET_SCHEME}://data/{normalised}")
-
-
-def paths_of(value: str | dict[str, str] | None) -> list[str]:
-    """The paths of an ``input`` or ``output`` entry (a path, or named paths)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value.values())
 
 
 class ExternalAsset(StrictModel):

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from maxai.config.assets import DataAsset, awaited_assets, data_asset, paths_of
+from maxai.config.asset_identity import DataAsset, data_asset, paths_of
+from maxai.config.assets import awaited_assets
 from maxai.config.diagnostics import did_you_mean
 from maxai.config.graph import find_cycle
 from maxai.config.jsonfile import child, locate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from maxai.config.assets import DataAsset, data_asset, paths_of
+from maxai.config.asset_identity import DataAsset, data_asset, paths_of
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.runtime.context import (
     EVENT_RUN_DATE,
