@@ -28,6 +28,7 @@ from maxai.config.models import (
 )
 from maxai.config.objective import ObjectiveConfig, Selection, selection
 from maxai.config.paths import check_data_paths, check_spark_paths, doc_md_file, names_markdown_file
+from maxai.config.presets import apply_presets
 from maxai.config.reading import objective_folders, read_layers
 from maxai.config.run_params import check_run_settings
 from maxai.config.sections import check_pod_objects, clean_kubepod, clean_spark, validate_layers, validated_section
@@ -129,6 +130,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str], chosen:
     assert py_config is not None
 
     tasks = resolve_tasks(collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, code_dir)
+    tasks = apply_presets(collector, root, tasks, (spark_layers, spark), (kubepod_layers, kubepod), depends_on)
     check_handlers(collector, tasks, py_layers, kubepod_layers, str(root / USECASES_DIR / ref.domain), depends_on)
     collector.raise_if_any()
     files = tuple(layer.display for file_layers in layers.values() for layer in file_layers)
