@@ -76,3 +76,23 @@ def test_two_users_never_share_an_output_folder(side_by_side: Any) -> None:
                 assert not folders[user] & folders[other], (user, other)
     assert all("/users/alice" in folder for folder in folders["alice"])
     assert all("/users/bob" in folder for folder in folders["bob"])
+
+
+def test_no_copy_triggers_another_copys_asset_scheduled_dags(side_by_side: Any) -> None:
+    outlets: dict[str, set[str]] = {name: set() for name in COPIES}
+    for dag in side_by_side.dags.values():
+        for task in dag.tasks:
+            outlets[Path(dag.fileloc).stem].update(asset.uri for asset in task.outlets)
+    for one in COPIES:
+        for other in COPIES:
+            if one != other:
+                assert not outlets[one] & outlets[other], (one, other)
+    assert "x-maxai://data/dev/users/alice/out/retail/demand_forecast/stores_eu/forecast" in outlets["alice"]
+    review = side_by_side.dags["dev.retail.forecast_review.daily"]
+    condition = review.timetable.asset_condition
+    awaited = {asset.uri for asset in condition.objects}  # AssetAll of the two regions' forecasts
+    assert awaited == {
+        "x-maxai://data/dev/out/retail/demand_forecast/stores_eu/forecast",
+        "x-maxai://data/dev/out/retail/demand_forecast/stores_us/forecast",
+    }
+    assert awaited <= outlets["dev"]

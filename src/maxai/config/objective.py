@@ -95,6 +95,12 @@ class Deployment:
         user = f"__{self.user}" if self.user else ""
         return f"{self.dag_id_prefix}{base}{self.dag_id_suffix}{user}"
 
+    def asset_scope(self) -> str:
+        """Where relative data paths lie below the data folder (``dev/users/alice``): the scope of their Assets,
+        so that no environment's or user's copy ever triggers another's asset-scheduled DAGs."""
+        parts = [self.data_root.strip("/")] if self.data_root.strip("/") else []
+        return "/".join([*parts, *(["users", self.user] if self.user else [])])
+
     def describe(self) -> str:
         """`` [env dev, personal copy of alice]`` for DAG descriptions; empty for no environment and no user."""
         parts = ([f"env {self.environment}"] if self.environment else []) + (

@@ -229,7 +229,7 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
     with _refusals_as_config_errors(_py_config_file(config), (DAG_SECTION,), "Airflow's DAG"):
         dag = DAG(
             dag_id=config.dag_id,
-            schedule=airflow_schedule(settings.schedule),
+            schedule=airflow_schedule(settings.schedule, scope=deployment.asset_scope()),
             start_date=_utc(settings.start_date),
             end_date=_utc(settings.end_date) if settings.end_date is not None else None,
             catchup=settings.catchup,
