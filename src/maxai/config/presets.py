@@ -112,14 +112,18 @@ def apply_presets(
     kubepod: tuple[list[Layer], KubePodConfigFile | None],
     depends_on: list[str],
 ) -> tuple[ResolvedTask, ...]:
-    """``tasks`` with the sizes of the presets they name under their own values."""
-    depends_on.append(repository_file_path(root, PRESETS_FILE))
+    """``tasks`` with the sizes of the presets they name under their own values.
+
+    Only an objective that names a preset depends on presets.json (one file less to check on every parse of the
+    others: a task that starts naming one changes its own config file).
+    """
     uses: dict[str, _Use] = {}
     for layers, section in (spark, kubepod):
         if section is not None:
             uses.update(_uses(layers, section.tasks))
     if not uses:
         return tasks
+    depends_on.append(repository_file_path(root, PRESETS_FILE))
     file, problems = read_presets(root)
     collector.problems.extend(problems)
     if problems:
