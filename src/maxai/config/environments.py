@@ -20,10 +20,10 @@ from maxai.config.layering import Layer
 from maxai.config.model_base import NonEmptyStr, StrictModel
 from maxai.config.models import SparkValue
 from maxai.config.objective import ENV_VARIABLE, USER_VARIABLE, Deployment, ObjectiveConfig, Selection
-from maxai.config.repository_files import read_repository_file, repository_file_path
+from maxai.config.repository_files import REPOSITORY_FILES, read_repository_file, repository_file_path
 from maxai.errors import ConfigError, Problem
 
-ENVIRONMENTS_FILE = "environments.json"
+ENVIRONMENTS_FILE = REPOSITORY_FILES[0]
 USER_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
 
 EnvironmentName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,29}$")]

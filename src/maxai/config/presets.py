@@ -19,9 +19,9 @@ from maxai.config.layering import Layer
 from maxai.config.model_base import StrictModel
 from maxai.config.models import MemorySize, SparkConfigFile
 from maxai.config.objective import ResolvedTask
-from maxai.config.repository_files import read_repository_file, repository_file_path
+from maxai.config.repository_files import REPOSITORY_FILES, read_repository_file, repository_file_path
 
-PRESETS_FILE = "presets.json"
+PRESETS_FILE = REPOSITORY_FILES[1]
 PresetName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,49}$")]
 Quantity = Annotated[str, StringConstraints(min_length=1)] | int
 _RESOURCES = "io.k8s.api.core.v1.ResourceRequirements"

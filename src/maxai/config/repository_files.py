@@ -19,6 +19,9 @@ from maxai.errors import ConfigError, Problem
 
 Model = TypeVar("Model", bound=BaseModel)
 
+REPOSITORY_FILES = ("environments.json", "presets.json")
+"""The repository-wide config files: a change to one may change every objective."""
+
 RepositoryFile = tuple[Any, Layer | None, tuple[Problem, ...]]
 """The validated model (None when absent or invalid), the file's layer, and its problems."""
 
