@@ -194,7 +194,7 @@ def argo_document(
     check_coverage(config, "argo", places, findings, spark)
     settings = config.dag
     scheduled = settings.schedule not in (None, "@once")
-    name = objective_name(config.ref, CRON_NAME_LIMIT if scheduled else 57)
+    name = objective_name(config, CRON_NAME_LIMIT if scheduled else 57)
     spec = argo.WorkflowSpec(
         entrypoint=DAG_TEMPLATE,
         arguments=_parameters(),

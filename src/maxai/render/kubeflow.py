@@ -207,7 +207,7 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
     check_coverage(config, "kubeflow", places, findings, "submit")
     names = task_names(config, places, findings)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
-    pipeline.pipeline_info.name = objective_name(config.ref)
+    pipeline.pipeline_info.name = objective_name(config)
     pipeline.pipeline_info.display_name = config.dag_id
     pipeline.pipeline_info.description = description(config, with_owner_and_tags=True)
     pipeline.root.input_definitions.CopyFrom(_root_inputs())
