@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from maxai import build_dag
 from maxai.config import discover_objectives
 from maxai.testing import load_dagbag
 
@@ -96,3 +98,16 @@ def test_no_copy_triggers_another_copys_asset_scheduled_dags(side_by_side: Any) 
         "x-maxai://data/dev/out/retail/demand_forecast/stores_us/forecast",
     }
     assert awaited <= outlets["dev"]
+
+
+def test_a_personal_copy_that_keeps_its_schedule_waits_for_its_own_forecasts(
+    example_repo: Path, edit_json: Callable[..., Path]
+) -> None:
+    edit_json("maxaiconfigs/environments.json", lambda data: data["environments"]["dev"].update(user_schedules=True))
+    review = build_dag("retail", "forecast_review", "daily", root=example_repo, env="dev", user="alice")
+    assert review.dag_id == "dev.retail.forecast_review.daily__alice"
+    awaited = {asset.uri for asset in review.timetable.asset_condition.objects}
+    assert awaited == {
+        "x-maxai://data/dev/users/alice/out/retail/demand_forecast/stores_eu/forecast",
+        "x-maxai://data/dev/users/alice/out/retail/demand_forecast/stores_us/forecast",
+    }
