@@ -140,8 +140,31 @@ def _late_callbacks(path: str) -> dict[str, Any]:
     }
 
 
+def _paused_at_creation(root: Path) -> None:
+    """Every DAG of the tier starts paused (its scenarios unpause what they run): the copy's environments leave
+    that to Airflow's own setting instead of unpausing production DAGs, schedules and all."""
+    path = root / "maxaiconfigs" / "environments.json"
+    content = json.loads(path.read_text())
+    for environment in content["environments"].values():
+        environment.pop("paused", None)
+    _write_json(path, content)
+
+
+def _presets_for_the_tier(root: Path) -> None:
+    """The tier's Spark worker has 2 cores and 2g: a preset's executor larger than that is never given one
+    (the example's ``large`` asks 2 cores and 4g), so the copy's Spark presets ask what the worker holds."""
+    path = root / "maxaiconfigs" / "presets.json"
+    content = json.loads(path.read_text())
+    for preset in content["presets"].values():
+        if "spark" in preset:
+            preset["spark"].update(executor_memory="1g", executor_cores=1)
+    _write_json(path, content)
+
+
 def build_marketplace(root: Path, holds: Path) -> Path:
     copy_marketplace(REPO, root)
+    _paused_at_creation(root)
+    _presets_for_the_tier(root)
     shutil.copytree(TIER_FILES / "maxaiusecases", root / "maxaiusecases", dirs_exist_ok=True)
     configs = root / "maxaiconfigs" / "tier" / "probe"
     _write_json(configs / "spark_config.json", PROBE_SPARK)
