@@ -25,6 +25,8 @@ STAGING = {
     "namespace": "maxai-staging",
     "image_registry": "registry.staging.example.com",
     "image_tag": "rc1",
+    "spark_conn_id": "spark_staging",
+    "kubernetes_conn_id": "kubernetes_staging",
 }
 
 
@@ -127,3 +129,27 @@ def test_render_airflow_writes_the_personal_copy_it_was_asked_for(staged: Path, 
     assert 'build_dag("retail", "demand_forecast", "stores_eu", env="staging", user="alice")' in text
     assert '"MAXAI_DATA_DIR": "/mnt/staging/users/alice"' in text
     assert "is_paused_upon_creation=True" in text
+
+
+def test_the_environments_airflow_connections_stay_out_but_a_tasks_own_is_still_judged(
+    staged: Path, edit_json: Callable[..., Path]
+) -> None:
+    for parts in (STORES_EU, WIRE_TRANSFERS):
+        config = load_objective(staged, *parts, env="staging", user="")
+        assert {task.arguments.get("conn_id") or task.arguments.get("kubernetes_conn_id") for task in config.tasks} <= {
+            "spark_staging",
+            "kubernetes_staging",
+        }
+        for render in (argo_document, kubeflow_documents):
+            if parts == WIRE_TRANSFERS and render is kubeflow_documents:
+                continue  # refused on Kubeflow for its own settings (test_render_kubeflow)
+            _, findings = render(config)
+            assert not [note for note in findings.notes if str(note.path[-1]).endswith("conn_id")], findings.notes
+
+    def own_connection(data: dict[str, Any]) -> None:
+        data["tasks"][0]["spark_submit_conf"]["conn_id"] = "spark_staging"
+
+    edit_json("maxaiconfigs/retail/demand_forecast/spark_config.json", own_connection)
+    with pytest.raises(ConfigError) as error:
+        argo_document(load_objective(staged, *STORES_EU, env="staging", user=""))
+    assert [problem.path for problem in error.value.problems] == [("tasks", 0, "spark_submit_conf", "conn_id")]

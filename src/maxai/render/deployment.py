@@ -1,4 +1,5 @@
-"""The active environment and personal copy on Argo and Kubeflow: where a rendered task's data lies.
+"""The active environment and personal copy on Argo and Kubeflow: where a rendered task's data lies, and the
+environment's Airflow connection ids left out.
 
 Names, namespaces, images and Spark conf follow the environment already (the resolved config carries them).
 The data folder does not come with it: under Airflow, maxai knows the data folder of the machines that run the
@@ -9,16 +10,41 @@ is refused, and an absolute ``data_root`` or a task's own ``MAXAI_DATA_DIR`` bec
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 
-from maxai.config.environments import ENVIRONMENTS_FILE, read_environments
+from maxai.config.environments import ENVIRONMENTS_FILE, active, read_environments
 from maxai.config.jsonfile import locate
 from maxai.config.layout import CONFIGS_DIR, is_uri
 from maxai.config.objective import USER_VARIABLE, ObjectiveConfig, ResolvedTask
 from maxai.errors import Problem
 from maxai.factory.operators import user_folder
 from maxai.render.findings import Findings
+from maxai.render.places import Places
 from maxai.runtime.context import ENV_DATA_DIR
+
+
+def without_environment_connections(config: ObjectiveConfig, places: Places) -> ObjectiveConfig:
+    """``config`` without the Airflow connection ids its environment gave the tasks that name none: outside Airflow
+    they mean nothing, and they are the environment's choice for Airflow, not the task's (a task's own is judged
+    as any setting)."""
+    deployment = config.deployment
+    if not deployment.environment:
+        return config
+    _, settings = active(config.root, (deployment.environment, deployment.user))
+    if settings is None:
+        return config
+    given = {
+        "spark": ("conn_id", settings.spark_conn_id),
+        "kubepod": ("kubernetes_conn_id", settings.kubernetes_conn_id),
+    }
+    tasks = []
+    for task in config.tasks:
+        key, value = given[task.kind]
+        if value is not None and task.arguments.get(key) == value and not places.task_sets(task, key):
+            task = dataclasses.replace(task, arguments={name: v for name, v in task.arguments.items() if name != key})
+        tasks.append(task)
+    return dataclasses.replace(config, tasks=tuple(tasks))
 
 
 def _absolute(folder: str) -> bool:

@@ -18,6 +18,7 @@ from maxai import __version__
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.render.coverage import check_coverage
+from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, utc_timestamp
 from maxai.render.environment import DATE_PARAMETER_HELP, FORCE_PARAMETER_HELP, RUN_TYPE_PARAM, task_variables
 from maxai.render.findings import Findings, Rendered
@@ -204,6 +205,7 @@ def _schedule_note(config: ObjectiveConfig, places: Places, findings: Findings) 
 def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tuple[list[dict[str, Any]], Findings]:
     """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes."""
     places, findings = Places(config), Findings(strict=strict)
+    config = without_environment_connections(config, places)
     check_coverage(config, "kubeflow", places, findings, "submit")
     names = task_names(config, places, findings)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
