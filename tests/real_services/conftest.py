@@ -106,6 +106,9 @@ PROBE_OBJECTIVES: dict[str, dict[str, Any]] = {
         output=probe_output("zoned"),
     ),
 }
+PERSONAL_DAGS = "personal-dags"
+"""In the tier's folder: a second DAG bundle of the same Airflow, for developers' personal DAG files."""
+LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
 KILLED_ROWS = 1000
 CALLBACKS_FILE = "callbacks.jsonl"
 """Where the ``late`` probe's callbacks write, in the tier's folder."""
@@ -191,6 +194,17 @@ def build_marketplace(root: Path, holds: Path) -> Path:
     return root
 
 
+def personal_bundle(folder: Path) -> dict[str, str]:
+    """Airflow's settings for two DAG bundles: the marketplace's maxaidags (its DAGs folder) and PERSONAL_DAGS."""
+    personal = folder / PERSONAL_DAGS
+    personal.mkdir(exist_ok=True)
+    bundles = [
+        {"name": "dags-folder", "classpath": LOCAL_BUNDLE, "kwargs": {}},
+        {"name": "personal", "classpath": LOCAL_BUNDLE, "kwargs": {"path": str(personal)}},
+    ]
+    return {"AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles)}
+
+
 # --- prerequisites -------------------------------------------------------------------------------------
 
 
@@ -269,6 +283,7 @@ def real_services(prerequisites: None, request: pytest.FixtureRequest) -> Iterat
             api_port=api_port,
             spark_master_port=spark.port,
         )
+        env.update(personal_bundle(folder))
         airflow = Airflow(folder, env, api_port)
         try:
             airflow.start()

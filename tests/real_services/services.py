@@ -328,10 +328,7 @@ class SparkCluster:
 # --- Airflow ---------------------------------------------------------------------------------------------
 
 MARKETPLACE_PARTS = ("maxaiconfigs", "maxaidags", "maxaiusecases", "data")
-PERSONAL_DAGS = "personal-dags"
-"""Beside the marketplace: a second DAG bundle of the same Airflow, for developers' personal DAG files."""
 ADMIN_PASSWORD = "real-services-admin"
-LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
 
 
 def airflow_environment(
@@ -347,19 +344,12 @@ def airflow_environment(
     passwords = home / "simple_auth_manager_passwords.json"
     passwords.parent.mkdir(parents=True, exist_ok=True)
     passwords.write_text(json.dumps({"admin": ADMIN_PASSWORD}) + "\n")
-    personal = home.parent / PERSONAL_DAGS
-    personal.mkdir(exist_ok=True)
-    bundles = [
-        {"name": "dags-folder", "classpath": LOCAL_BUNDLE, "kwargs": {}},
-        {"name": "personal", "classpath": LOCAL_BUNDLE, "kwargs": {"path": str(personal)}},
-    ]
     own = ("AIRFLOW", "MAXAI_", "SPARK_", "PYSPARK")  # the test process's own settings (tests/conftest.py) stay out
     env = {key: value for key, value in base.items() if not key.startswith(own) or key == SESSION_VARIABLE}
     env.update(
         {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(root / "maxaidags"),
-            "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": "4",

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from .api import AirflowAPI
-from .conftest import RealServices
+from .conftest import PERSONAL_DAGS, RealServices
 from .outputs import Output
-from .services import PERSONAL_DAGS
 from .test_manual_runs import OUTPUT_FOLDERS, STORES_EU, STORES_EU_OUTPUT, STORES_EU_TASKS, run_date
 
 pytestmark = pytest.mark.real_services
