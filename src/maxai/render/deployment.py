@@ -40,7 +40,7 @@ def without_environment_connections(config: ObjectiveConfig, places: Places) -> 
     }
     tasks = []
     for task in config.tasks:
-        key, value = given[task.kind]
+        key, value = given.get(task.kind, ("", None))  # other kinds get no connection from the environment
         if value is not None and task.arguments.get(key) == value and not places.task_sets(task, key):
             task = dataclasses.replace(task, arguments={name: v for name, v in task.arguments.items() if name != key})
         tasks.append(task)
