@@ -226,8 +226,10 @@ def test_schema_check_and_write(repo: Path, tmp_path: Path) -> None:
     assert maxai("schema", "--check", "--out", str(tmp_path), cwd=repo).returncode == 1
     written = maxai("schema", "--out", str(tmp_path), "--json", cwd=repo)
     assert sorted(json.loads(written.stdout)["written"]) == [
+        "environments.schema.json",
         "kubepod_config.overlay.schema.json",
         "kubepod_config.schema.json",
+        "presets.schema.json",
         "py_config.overlay.schema.json",
         "py_config.schema.json",
         "spark_config.overlay.schema.json",

@@ -63,7 +63,7 @@ def test_operator_types_and_arguments(dagbag: Any, repo: Path) -> None:
     assert eu.schedule == "0 5 * * *" if hasattr(eu, "schedule") else True
     assert eu.default_args["owner"] == "retail-data"
     assert eu.default_args["retry_delay"].total_seconds() == 120
-    assert set(eu.tags) == {"maxai", "retail", "demand_forecast", "eu"}
+    assert set(eu.tags) == {"maxai", "retail", "demand_forecast", "eu", "env:prod"}
     forecast = eu.get_task("forecast_demand")
     assert forecast.conf["spark.kubernetes.container.image"] == "registry.example.com/maxai/retail-forecast:2.0.1"
     assert forecast._num_executors == 4

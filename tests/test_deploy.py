@@ -128,7 +128,7 @@ def test_deploy_ships_what_airflow_needs_then_only_what_changed(
 
     report = dagbag_report(dest / "current" / "maxaidags")
     assert report["errors"] == {} and report["dags"] == EXAMPLE_DAGS
-    assert report["description"] == "EU stores, deployed twice"
+    assert report["description"] == "EU stores, deployed twice [env prod]"  # the default environment, prod
     assert report["fileloc"] == f"{dest}/current/maxaidags/retail/demand_forecast/stores_eu/dag.py"
     # one DAG is built from one release: the root is resolved once, through the link
     assert report["application"].startswith(f"{new_release.resolve()}/maxaiusecases/")

@@ -46,3 +46,20 @@ def test_overlay_schemas_accept_objective_overrides_but_not_unknown_keys(repo: P
     assert list(Draft202012Validator(schemas["spark_config.schema.json"]).iter_errors(partial))
     typo = {"tasks": [{"name": "a", "spark_submit_conf": {"num_executor": 8}}]}
     assert list(Draft202012Validator(overlay).iter_errors(typo))
+
+
+def test_repository_wide_files_have_schemas_that_accept_the_examples_and_reject_typos(repo: Path) -> None:
+    schemas = {name: json.loads(text) for name, text in expected_schema_files().items()}
+    for name in ("environments.json", "presets.json"):
+        schema = schemas[name.replace(".json", ".schema.json")]
+        example = json.loads((repo / "maxaiconfigs" / name).read_text())
+        assert list(Draft202012Validator(schema).iter_errors(example)) == [], name
+        # one file for the whole repository: no objective overrides it, so no overlay schema
+        assert name.replace(".json", ".overlay.schema.json") not in schemas
+    environments = schemas["environments.schema.json"]
+    typo = {"default": "prod", "environments": {"prod": {"dag_id_prefx": "p."}}}
+    assert list(Draft202012Validator(environments).iter_errors(typo))
+    bad_name = {"default": "prod", "environments": {"Prod": {}}}
+    assert list(Draft202012Validator(environments).iter_errors(bad_name))
+    presets = schemas["presets.schema.json"]
+    assert list(Draft202012Validator(presets).iter_errors({"presets": {"small": {"spark": {"executor_mem": "1g"}}}}))

@@ -84,7 +84,7 @@ class ObjectiveIntegrityItem(pytest.Item):
             raise IntegrityFailure(
                 "\n".join(f"{path}: {str(error).strip().splitlines()[-1]}" for path, error in bag.import_errors.items())
             )
-        dag = bag.dags.get(self.ref.dag_id)
+        dag = bag.dags.get(config.dag_id)  # with the active environment's and user's marks
         if dag is None:
             text = dag_file.read_text(encoding="utf-8", errors="replace").lower()
             why = (
@@ -92,7 +92,7 @@ class ObjectiveIntegrityItem(pytest.Item):
                 if "airflow" not in text or "dag" not in text
                 else ""
             )
-            raise IntegrityFailure(f"{dag_file.relative_to(self.root)} defines no DAG {self.ref.dag_id!r}{why}")
+            raise IntegrityFailure(f"{dag_file.relative_to(self.root)} defines no DAG {config.dag_id!r}{why}")
         problems = dag_problems(dag, config)
         if problems:
             raise IntegrityFailure("\n".join(problems))

@@ -170,6 +170,15 @@ class AirflowAPI:
             )
         return run
 
+    def run_paused_dag(self, dag_id: str, timeout: float = 300) -> dict[str, Any]:
+        """Trigger ``dag_id``, unpaused only until that run succeeds (or fails the assertion)."""
+        run = self.trigger(dag_id)
+        self.unpause(dag_id)
+        try:
+            return self.assert_success(dag_id, run["dag_run_id"], timeout)
+        finally:
+            self.pause(dag_id)
+
     def clear(self, dag_id: str, run_id: str, task_ids: list[str], **fields: Any) -> Any:
         body = {"dry_run": False, "dag_run_id": run_id, "task_ids": task_ids, "only_failed": False, **fields}
         return self.request("POST", f"/dags/{dag_id}/clearTaskInstances", json=body)

@@ -141,6 +141,9 @@ JOIN_OBJECTIVE = {
     **{name: {"args": {"rows": rows}, "output": join_output(name)} for name, rows in JOIN_ROWS.items()},
     "join": {"input": {name: join_output(name) for name in JOIN_ROWS}, "output": join_output("join")},
 }
+PERSONAL_DAGS = "personal-dags"
+"""In the tier's folder: a second DAG bundle of the same Airflow, for developers' personal DAG files."""
+LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
 KILLED_ROWS = 1000
 CALLBACKS_FILE = "callbacks.jsonl"
 """Where the ``late`` probe's callbacks write, in the tier's folder."""
@@ -175,8 +178,31 @@ def _late_callbacks(path: str) -> dict[str, Any]:
     }
 
 
+def _paused_at_creation(root: Path) -> None:
+    """Every DAG of the tier starts paused (its scenarios unpause what they run): the copy's environments leave
+    that to Airflow's own setting instead of unpausing production DAGs, schedules and all."""
+    path = root / "maxaiconfigs" / "environments.json"
+    content = json.loads(path.read_text())
+    for environment in content["environments"].values():
+        environment.pop("paused", None)
+    _write_json(path, content)
+
+
+def _presets_for_the_tier(root: Path) -> None:
+    """The tier's Spark worker has 2 cores and 2g: a preset's executor larger than that is never given one
+    (the example's ``large`` asks 2 cores and 4g), so the copy's Spark presets ask what the worker holds."""
+    path = root / "maxaiconfigs" / "presets.json"
+    content = json.loads(path.read_text())
+    for preset in content["presets"].values():
+        if "spark" in preset:
+            preset["spark"].update(executor_memory="1g", executor_cores=1)
+    _write_json(path, content)
+
+
 def build_marketplace(root: Path, holds: Path) -> Path:
     copy_marketplace(REPO, root)
+    _paused_at_creation(root)
+    _presets_for_the_tier(root)
     shutil.copytree(TIER_FILES / "maxaiusecases", root / "maxaiusecases", dirs_exist_ok=True)
     configs = root / "maxaiconfigs" / "tier" / "probe"
     _write_json(configs / "spark_config.json", PROBE_SPARK)
@@ -205,6 +231,17 @@ def build_marketplace(root: Path, holds: Path) -> Path:
     )
     _write_dag_file(root, domain, usecase, objective)
     return root
+
+
+def personal_bundle(folder: Path) -> dict[str, str]:
+    """Airflow's settings for two DAG bundles: the marketplace's maxaidags (its DAGs folder) and PERSONAL_DAGS."""
+    personal = folder / PERSONAL_DAGS
+    personal.mkdir(exist_ok=True)
+    bundles = [
+        {"name": "dags-folder", "classpath": LOCAL_BUNDLE, "kwargs": {}},
+        {"name": "personal", "classpath": LOCAL_BUNDLE, "kwargs": {"path": str(personal)}},
+    ]
+    return {"AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles)}
 
 
 # --- prerequisites -------------------------------------------------------------------------------------
@@ -285,6 +322,7 @@ def real_services(prerequisites: None, request: pytest.FixtureRequest) -> Iterat
             api_port=api_port,
             spark_master_port=spark.port,
         )
+        env.update(personal_bundle(folder))
         airflow = Airflow(folder, env, api_port)
         try:
             airflow.start()

@@ -13,6 +13,16 @@ def _common_options() -> argparse.ArgumentParser:
         metavar="DIR",
         help="repository root holding maxaiconfigs/ (default: $MAXAI_ROOT, else found from the current folder)",
     )
+    common.add_argument(
+        "--env",
+        metavar="NAME",
+        help="environment of maxaiconfigs/environments.json to build for (default: $MAXAI_ENV, else the file's default)",
+    )
+    common.add_argument(
+        "--user",
+        metavar="NAME",
+        help="build NAME's personal copies of the DAGs (default: $MAXAI_USER; none: the shared DAGs)",
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
     common.add_argument(
         "--color",

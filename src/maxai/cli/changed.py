@@ -11,6 +11,7 @@ from maxai.cli.git import changed_files
 from maxai.cli.output import EXIT_OK, Output
 from maxai.cli.scope import resolve_root
 from maxai.config.layout import CONFIGS_DIR, DAGS_DIR, USECASES_DIR, ObjectiveRef, discover_objectives, is_valid_name
+from maxai.config.repository_files import REPOSITORY_FILES
 
 DOCKERFILE = "Dockerfile"
 
@@ -68,7 +69,10 @@ def classify(root: Path, files: list[str]) -> Change:
     for path in files:
         parts = path.split("/")
         top, rest = parts[0], parts[1:]
-        if top in (CONFIGS_DIR, DAGS_DIR) and len(rest) >= 2:
+        if top == CONFIGS_DIR and rest[:1] == [rest[-1]] and rest[-1] in REPOSITORY_FILES:
+            for domain, usecase in by_usecase:  # environments.json, presets.json: every objective may change
+                mark_usecase(domain, usecase)
+        elif top in (CONFIGS_DIR, DAGS_DIR) and len(rest) >= 2:
             if len(rest) >= 4 or (top == DAGS_DIR and len(rest) == 4):
                 mark_objective(rest[0], rest[1], rest[2])
             elif len(rest) == 3:

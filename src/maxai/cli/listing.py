@@ -44,6 +44,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             spark = sum(1 for task in config.tasks if task.kind == "spark")
             entry.update(
                 {
+                    "dag_id": config.dag_id,  # with the environment's and user's marks (--env, --user)
                     "valid": True,
                     "schedule": schedule_json(config.dag.schedule),
                     "tasks": len(config.tasks),

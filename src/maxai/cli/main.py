@@ -23,6 +23,7 @@ from maxai.cli import (
     validate,
 )
 from maxai.cli.output import EXIT_PROBLEMS, EXIT_USAGE, Output, UsageError
+from maxai.config.objective import ENV_VARIABLE, USER_VARIABLE
 from maxai.errors import ConfigError
 
 
@@ -55,7 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(args.color)
+    chosen = {ENV_VARIABLE: args.env, USER_VARIABLE: args.user}
+    before = {name: os.environ.get(name) for name in chosen}
     try:
+        for name, value in chosen.items():
+            if value is not None:  # --env and --user act as the variables would, for this command only
+                os.environ[name] = value
         return int(args.handler(args, out))
     except UsageError as error:
         out.error(f"maxai {args.command}: {error}")
@@ -76,6 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.error("interrupted")
         return 130
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         commands,
         "schema",
         help="write (or --check) JSON Schemas of the config files",
-        description="Write spark_config, kubepod_config and py_config JSON Schemas (generated from maxai's "
-        "models) for editors and other tools. With --check, write nothing and exit 1 when they are out of date.",
+        description="Write spark_config, kubepod_config and py_config JSON Schemas, and those of "
+        "maxaiconfigs/environments.json and presets.json (generated from maxai's models) for editors and other tools. With --check, write nothing and exit 1 when they are out of date.",
     )
     parser.add_argument(
         "--out", metavar="DIR", help=f"folder to write to (default: {SCHEMA_DIR}/ under the root, else ./{SCHEMA_DIR})"

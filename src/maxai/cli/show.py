@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shlex
@@ -91,6 +92,7 @@ def describe(config: ObjectiveConfig, with_command: bool) -> dict[str, Any]:
     return {
         "dag_id": config.dag_id,
         "files": list(config.files),
+        "deployment": dataclasses.asdict(config.deployment),
         "dag": config.dag.model_dump(mode="json"),
         "tasks": tasks,
     }
@@ -115,6 +117,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
     dag = description["dag"]
     out.line(out.paint(config.dag_id, "bold"))
     out.line(f"  files:    {', '.join(config.files)}")
+    deployment = config.deployment
+    if deployment.environment or deployment.user:
+        paused = {True: "paused", False: "unpaused", None: "Airflow's default"}[deployment.paused]
+        who = f"   personal copy of {deployment.user}" if deployment.user else ""
+        out.line(f"  env:      {deployment.environment or '-'}{who}   upon creation: {paused}")
     out.line(
         f"  schedule: {describe_schedule(dag['schedule'])}   start_date: {dag['start_date']}   catchup: {str(dag['catchup']).lower()}"
     )

@@ -22,6 +22,7 @@ unreadable, corrupt) falls back to a normal load, which writes the entry again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -35,14 +36,14 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from maxai.config.layout import ObjectiveRef
-from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.config.objective import Deployment, ObjectiveConfig, ResolvedTask, Selection
 
 if TYPE_CHECKING:
     from maxai.config.models import DagSettings
 
 CACHE_ENV = "MAXAI_CACHE"
 CACHE_DIR_ENV = "MAXAI_CACHE_DIR"
-_FORMAT = 4
+_FORMAT = 5
 
 Stamp = list[int | str] | None
 
@@ -156,12 +157,16 @@ def _module_states(folder: str) -> list[str]:
     return states
 
 
-def _entry_path(root: Path, ref: ObjectiveRef) -> Path:
+def _entry_path(root: Path, ref: ObjectiveRef, chosen: Selection) -> Path:
+    """One entry per objective, environment and user (the environment as asked for: empty is the default)."""
     root_key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-    return cache_dir() / root_key / f"{ref.dag_id}.json"
+    suffix = f"@{chosen[0]}@{chosen[1]}" if any(chosen) else ""
+    return cache_dir() / root_key / f"{ref.dag_id}{suffix}.json"
 
 
-def lookup(root: Path, ref: ObjectiveRef, *, light: bool = False) -> ObjectiveConfig | None:
+def lookup(
+    root: Path, ref: ObjectiveRef, chosen: Selection = ("", ""), *, light: bool = False
+) -> ObjectiveConfig | None:
     """The cached resolution of ``ref``, or None when there is none or anything it depends on changed.
 
     ``light`` is for building a DAG in a parsing process: the DAG settings and task parameters come back
@@ -171,7 +176,7 @@ def lookup(root: Path, ref: ObjectiveRef, *, light: bool = False) -> ObjectiveCo
     if not enabled():
         return None
     try:
-        with open(_entry_path(root, ref), encoding="utf-8") as handle:
+        with open(_entry_path(root, ref, chosen), encoding="utf-8") as handle:
             entry = json.load(handle)
         if entry.get("fingerprint") != _code_fingerprint() or entry.get("root") != str(root):
             return None
@@ -183,7 +188,7 @@ def lookup(root: Path, ref: ObjectiveRef, *, light: bool = False) -> ObjectiveCo
         return None
 
 
-def store(config: ObjectiveConfig, depends_on: list[str]) -> None:
+def store(config: ObjectiveConfig, depends_on: list[str], chosen: Selection = ("", "")) -> None:
     if not enabled():
         return
     entry = {
@@ -192,7 +197,7 @@ def store(config: ObjectiveConfig, depends_on: list[str]) -> None:
         "depends_on": [[path, stamp(path)] for path in dict.fromkeys(depends_on)],
         "config": _encode(config),
     }
-    target = _entry_path(config.root, config.ref)
+    target = _entry_path(config.root, config.ref, chosen)
     text = json.dumps(entry, separators=(",", ":"))
     temporary = None
     try:
@@ -213,6 +218,7 @@ def _encode(config: ObjectiveConfig) -> dict[str, Any]:
     return {
         "dag": config.dag.model_dump(mode="json"),
         "files": list(config.files),
+        "deployment": dataclasses.asdict(config.deployment),
         "tasks": [
             {
                 "name": task.name,
@@ -266,6 +272,7 @@ def _decode(root: Path, ref: ObjectiveRef, data: dict[str, Any], light: bool = F
         root=root,
         dag=_dag_settings(data["dag"], light),
         files=tuple(data["files"]),
+        deployment=Deployment(**{**data["deployment"], "tags": tuple(data["deployment"]["tags"])}),
         tasks=tuple(
             ResolvedTask(
                 name=task["name"],

@@ -8,6 +8,7 @@ from pathlib import Path
 from maxai.config import cache
 from maxai.config.callbacks import check_callbacks
 from maxai.config.collector import ProblemCollector, display_path
+from maxai.config.environments import apply_environment, deployment_for
 from maxai.config.handlers import check_handlers
 from maxai.config.jsonfile import locate
 from maxai.config.kubepod_model import KubePodConfigFile
@@ -26,8 +27,9 @@ from maxai.config.models import (
     PyConfigFile,
     SparkConfigFile,
 )
-from maxai.config.objective import ObjectiveConfig
+from maxai.config.objective import ObjectiveConfig, Selection, selection
 from maxai.config.paths import check_data_paths, check_spark_paths, doc_md_file, names_markdown_file
+from maxai.config.presets import apply_presets
 from maxai.config.reading import objective_folders, read_layers
 from maxai.config.run_params import check_run_settings
 from maxai.config.sections import check_pod_objects, clean_kubepod, clean_spark, validate_layers, validated_section
@@ -35,26 +37,39 @@ from maxai.config.tasks import resolve_tasks
 from maxai.errors import ConfigError, Problem
 
 
-def load_objective(root: Path, domain: str, usecase: str, objective: str, *, use_cache: bool = True) -> ObjectiveConfig:
+def load_objective(
+    root: Path,
+    domain: str,
+    usecase: str,
+    objective: str,
+    *,
+    use_cache: bool = True,
+    env: str | None = None,
+    user: str | None = None,
+) -> ObjectiveConfig:
     """Read only this objective's files (and its use case's), layer, validate and resolve them.
+
+    Built for environment ``env`` and user ``user`` (default: ``$MAXAI_ENV``, ``$MAXAI_USER``; see
+    maxai.config.environments).
 
     With ``use_cache``, an unchanged objective that was valid before comes from the disk
     cache (see maxai.config.cache); ``maxai validate`` always checks for real.
     """
     ref = ObjectiveRef(domain, usecase, objective)
     root = Path(real_path(root))
+    chosen = selection(env, user)
     if use_cache:
-        cached = cache.lookup(root, ref)
+        cached = cache.lookup(root, ref, chosen)
         if cached is not None:
             return cached
     depends_on: list[str] = []
-    config = _load_uncached(root, ref, depends_on)
+    config = _load_uncached(root, ref, depends_on, chosen)
     if use_cache:
-        cache.store(config, depends_on)
+        cache.store(config, depends_on, chosen)
     return config
 
 
-def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> ObjectiveConfig:
+def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str], chosen: Selection) -> ObjectiveConfig:
     """The full load; ``depends_on`` receives every path whose state the result depends on."""
     usecase_dir, objective_dir = objective_folders(root, ref)
     code_dir = root / USECASES_DIR / ref.domain / ref.usecase
@@ -69,6 +84,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
 
     collector = ProblemCollector()
     collector.problems.extend(read_problems)  # stray files, credentials: reported with everything else
+    deployment, environment = deployment_for(collector, root, depends_on, chosen)
     spark_layers = layers.get(SPARK_CONFIG, [])
     kubepod_layers = layers.get(KUBEPOD_CONFIG, [])
     py_layers = layers.get(PY_CONFIG, [])
@@ -115,13 +131,15 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
     assert py_config is not None
 
     tasks = resolve_tasks(collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, code_dir)
+    tasks = apply_presets(collector, root, tasks, (spark_layers, spark), (kubepod_layers, kubepod), depends_on)
     domain_dir = str(root / USECASES_DIR / ref.domain)
     check_handlers(collector, tasks, py_layers, kubepod_layers, domain_dir, depends_on)
     by_file = {"py": py_layers, "spark": spark_layers, "kubepod": kubepod_layers}
     check_callbacks(collector, by_file, py_config.dag, spark, kubepod, domain_dir, depends_on)
     collector.raise_if_any()
     files = tuple(layer.display for file_layers in layers.values() for layer in file_layers)
-    return ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)
+    config = ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)
+    return apply_environment(config, deployment, environment)
 
 
 __all__ = ["DAG_SECTION", "load_objective"]

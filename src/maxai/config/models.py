@@ -189,6 +189,11 @@ class TaskBase(StrictModel):
         default=None,
         description="Names of upstream tasks; when absent the task follows the previous task_id",
     )
+    preset: NonEmptyStr | None = Field(
+        default=None,
+        description="Name of a resource preset of maxaiconfigs/presets.json (small, large, ...); "
+        "the task's own sizes win over the preset's",
+    )
 
 
 class SparkTask(TaskBase):

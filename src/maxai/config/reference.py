@@ -202,8 +202,14 @@ class _Renderer:
             text = f"list of {self.type_text(items)}" if isinstance(items, dict) else "list"
         elif kind == "object":
             values = node.get("additionalProperties")
+            patterns = node.get("patternProperties") or {}
+            key_text = "string"
+            if not isinstance(values, dict) and len(patterns) == 1:
+                # a map whose keys are names of a given form (environments, presets, params)
+                [(pattern, values)] = patterns.items()
+                key_text = f"name matching {_literal(pattern)}"
             value_text = self.type_text(values) if isinstance(values, dict) else _ANY
-            text = "object" if value_text == _ANY else f"map of string to {value_text}"
+            text = "object" if value_text == _ANY else f"map of {key_text} to {value_text}"
         else:
             text = str(kind)
         limits = _constraints(node)

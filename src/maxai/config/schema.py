@@ -8,9 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from maxai.config.environments import ENVIRONMENTS_FILE, EnvironmentsFile
 from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layout import KUBEPOD_CONFIG, PY_CONFIG, SPARK_CONFIG
 from maxai.config.models import DAG_SECTION, TASK_NAME_PATTERN, PyConfigFile, SparkConfigFile
+from maxai.config.presets import PRESETS_FILE, PresetsFile
+from maxai.config.repository_files import REPOSITORY_FILES
 from maxai.config.secrets import NOT_SECRETS_KEY
 
 SCHEMA_DIR = "schemas"
@@ -18,6 +21,8 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     SPARK_CONFIG: SparkConfigFile,
     KUBEPOD_CONFIG: KubePodConfigFile,
     PY_CONFIG: PyConfigFile,
+    ENVIRONMENTS_FILE: EnvironmentsFile,
+    PRESETS_FILE: PresetsFile,
 }
 _BASE_ID = "https://maxai.dev/schemas/"
 
@@ -37,9 +42,23 @@ def _add_dashed_spellings(schema: dict[str, Any]) -> None:
             }
 
 
+def _close_name_maps(node: Any) -> None:
+    """Pydantic writes a map with constrained key names (environments, presets, params) as ``patternProperties``
+    alone, which lets any other key through; maxai refuses such keys, so the schema does too."""
+    if isinstance(node, dict):
+        if "patternProperties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _close_name_maps(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_name_maps(value)
+
+
 def build_schema(config_file: str) -> dict[str, Any]:
     model = SCHEMA_MODELS[config_file]
     schema = model.model_json_schema(by_alias=True, mode="validation")
+    _close_name_maps(schema)
     if model is SparkConfigFile:
         _add_dashed_spellings(schema)
     if model is PyConfigFile:
@@ -85,7 +104,9 @@ def render(schema: dict[str, Any]) -> str:
 def expected_schema_files() -> dict[str, str]:
     """File name -> text of every schema file ``schemas/`` should hold."""
     files = {schema_file_name(name): render(build_schema(name)) for name in SCHEMA_MODELS}
-    files.update({overlay_file_name(name): render(build_overlay_schema(name)) for name in SCHEMA_MODELS})
+    # a repository-wide file (maxaiconfigs/environments.json, presets.json) has no objective override
+    overlaid = [name for name in SCHEMA_MODELS if name not in REPOSITORY_FILES]
+    files.update({overlay_file_name(name): render(build_overlay_schema(name)) for name in overlaid})
     return files
 
 

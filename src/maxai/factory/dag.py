@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from maxai.config import cache
 from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG, USECASES_DIR, ObjectiveRef, find_root, real_path
-from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.config.objective import ObjectiveConfig, ResolvedTask, selection
 from maxai.config.schedule import Partition
 from maxai.factory.callbacks import bind_dag_callbacks, dag_callback_arguments, task_callback_arguments
 from maxai.factory.lineage import airflow_schedule, as_json, produced_assets, task_lineage
-from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments
+from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments, user_folder
 from maxai.runtime.context import DATE_PARAM, ENV_DATA_DIR, ENV_ITEM, FORCE_PARAM
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def _local_pod_data_dir(config: ObjectiveConfig, task: ResolvedTask) -> str:
         return data_dir(config)
     mounts = [mount.get("mountPath", "") for mount in task.arguments.get("volume_mounts") or []]
     on_a_volume = any(own == path or own.startswith(path.rstrip("/") + "/") for path in mounts if path)
-    return data_dir(config) if on_a_volume else str(own)
+    return data_dir(config) if on_a_volume else user_folder(str(own), config.deployment.user)
 
 
 def _operator(operator_class: Any, task: ResolvedTask, dag: DAG, arguments: dict[str, Any]) -> Any:
@@ -225,15 +225,18 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
 
     settings = config.dag
     ref = config.ref
-    tags = list(dict.fromkeys(["maxai", ref.domain, ref.usecase, *settings.tags]))
+    deployment = config.deployment
+    tags = list(dict.fromkeys(["maxai", ref.domain, ref.usecase, *settings.tags, *deployment.tags]))
+    description = settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}"
     with _refusals_as_config_errors(_py_config_file(config), (DAG_SECTION,), "Airflow's DAG"):
         dag = DAG(
-            dag_id=ref.dag_id,
-            schedule=airflow_schedule(settings.schedule, settings.timezone),
+            dag_id=config.dag_id,
+            schedule=airflow_schedule(settings.schedule, settings.timezone, scope=deployment.asset_scope()),
             start_date=_in_zone(settings.start_date, settings.timezone),
             end_date=_in_zone(settings.end_date, settings.timezone) if settings.end_date is not None else None,
             catchup=settings.catchup,
-            description=settings.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}",
+            description=description + deployment.describe(),
+            is_paused_upon_creation=deployment.paused,
             doc_md=doc_md_text(config),
             tags=tags,
             max_active_runs=settings.max_active_runs,
@@ -269,19 +272,30 @@ def _caller_folder() -> Path | None:
     return Path(caller_file).parent if caller_file else None
 
 
-def build_dag(domain: str, usecase: str, objective: str, *, root: str | Path | None = None) -> DAG:
+def build_dag(
+    domain: str,
+    usecase: str,
+    objective: str,
+    *,
+    root: str | Path | None = None,
+    env: str | None = None,
+    user: str | None = None,
+) -> DAG:
     """The DAG ``<domain>.<usecase>.<objective>``, built from that objective's configs only.
 
     ``root`` (the folder holding ``maxaiconfigs/``) defaults to ``$MAXAI_ROOT``, else the
     nearest folder at or above the calling file, else above the current directory.
+    ``env`` and ``user`` (default ``$MAXAI_ENV`` and ``$MAXAI_USER``) pick the environment and the
+    personal copy (see maxai.config.environments).
     Raises :class:`maxai.ConfigError` when the configs are wrong.
     """
     if root is None:
         root = find_root(_caller_folder())
+    chosen = selection(env, user)
     # An unchanged objective comes from the parse cache without the loader and the Pydantic models.
-    config = cache.lookup(Path(real_path(root)), ObjectiveRef(domain, usecase, objective), light=True)
+    config = cache.lookup(Path(real_path(root)), ObjectiveRef(domain, usecase, objective), chosen, light=True)
     if config is None:
         from maxai.config.loader import load_objective
 
-        config = load_objective(Path(root), domain, usecase, objective)
+        config = load_objective(Path(root), domain, usecase, objective, env=chosen[0], user=chosen[1])
     return dag_from_config(config)

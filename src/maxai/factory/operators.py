@@ -18,8 +18,18 @@ _SECONDS_ARGUMENTS = ("retry_delay", "execution_timeout")
 
 
 def data_dir(config: ObjectiveConfig) -> str:
-    """Where relative input/output paths of handlers point: ``$MAXAI_DATA_DIR`` or ``<root>/data``."""
-    return os.environ.get(ENV_DATA_DIR) or str(config.root / DATA_DIR)
+    """Where relative input/output paths of handlers point: ``$MAXAI_DATA_DIR`` or ``<root>/data``,
+    then the environment's ``data_root`` (relative: below it) and a personal copy's ``users/<user>``."""
+    base = os.environ.get(ENV_DATA_DIR) or str(config.root / DATA_DIR)
+    deployment = config.deployment
+    if deployment.data_root:
+        base = os.path.join(base, deployment.data_root)
+    return user_folder(base, deployment.user)
+
+
+def user_folder(folder: str, user: str) -> str:
+    """A personal copy's own folder below ``folder`` (``folder`` itself for the shared DAG)."""
+    return os.path.join(folder, "users", user) if user else folder
 
 
 def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
@@ -40,6 +50,9 @@ def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]
         config.dag.timezone,
     )
     merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(task.arguments.get("env_vars") or {})}
+    if config.deployment.user and merged[ENV_DATA_DIR] != maxai_env[ENV_DATA_DIR]:
+        # the task's own data folder (a pod's volume, say): the personal copy still writes apart
+        merged[ENV_DATA_DIR] = user_folder(merged[ENV_DATA_DIR], config.deployment.user)
     merged.update({key: value for key, value in maxai_env.items() if key != ENV_DATA_DIR})
     return merged
 

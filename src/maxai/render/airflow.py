@@ -119,9 +119,12 @@ def airflow_source(config: ObjectiveConfig) -> str:
     documentation = (
         '"""Airflow DAG {dag_id}: a standalone file (no maxai import) with the DAG build_dag({parts}) builds."""\n'
     )
-    ref = config.ref
+    deployment = config.deployment
+    chosen = [f'env="{deployment.environment}"'] if deployment.environment else []
+    chosen += [f'user="{deployment.user}"'] if deployment.user else []
+    arguments = [f'"{part}"' for part in config.ref.parts] + chosen
     text = header("Airflow DAG", config, "maxai render airflow", [])
-    text += documentation.format(dag_id=ref.dag_id, parts=", ".join(f'"{part}"' for part in ref.parts))
+    text += documentation.format(dag_id=config.dag_id, parts=", ".join(arguments))
     text += "\n" + _import_block(imports)
     text += f"\nwith DAG(\n{dag_block}) as dag:\n" + "\n".join(tasks)
     if edges:

@@ -18,6 +18,7 @@ from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.render.argo_pods import pod_template, retry_strategy, timeout
 from maxai.render.coverage import SparkMode, check_coverage
+from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, tags, utc_timestamp
 from maxai.render.environment import (
     DATE_PARAMETER_HELP,
@@ -214,10 +215,11 @@ def argo_document(
 ) -> tuple[dict[str, Any], Findings]:
     """The Workflow or CronWorkflow as a dict, with the notes; a ConfigError for what Argo cannot express."""
     places, findings = Places(config), Findings(strict=strict)
+    config = without_environment_connections(config, places)
     check_coverage(config, "argo", places, findings, spark)
     settings = config.dag
     scheduled = settings.schedule not in (None, "@once")
-    name = objective_name(config.ref, CRON_NAME_LIMIT if scheduled else 57)
+    name = objective_name(config, CRON_NAME_LIMIT if scheduled else 57)
     spec = argo.WorkflowSpec(
         entrypoint=DAG_TEMPLATE,
         arguments=_parameters(),

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.errors import JsonPath, Problem
+from maxai.render.deployment import check_data_folders
 from maxai.render.findings import Findings
 from maxai.render.places import Places
 from maxai.render.pod_rules import POD_RULES
@@ -110,6 +111,7 @@ def check_coverage(
         lambda key, message: places.dag(("default_args", key), message),
     )
     label = TARGET_LABELS[target]
+    check_data_folders(config, label, findings)
     for task in config.tasks:
         values = next(iter((task.params.for_each or {}).values()), [])
         if len({type(value) for value in values}) > 1:

@@ -19,7 +19,10 @@ def maxai_labels(config: ObjectiveConfig) -> dict[str, str]:
 def description(config: ObjectiveConfig, *, with_owner_and_tags: bool) -> str:
     """The description, then the documentation; then (for targets without labels of their own) owner and tags."""
     ref = config.ref
-    parts = [config.dag.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}"]
+    parts = [
+        (config.dag.description or f"maxai {ref.domain} / {ref.usecase} / {ref.objective}")
+        + config.deployment.describe()
+    ]
     documentation = doc_md_text(config)
     if documentation:
         parts.append(documentation)
@@ -29,9 +32,9 @@ def description(config: ObjectiveConfig, *, with_owner_and_tags: bool) -> str:
 
 
 def tags(config: ObjectiveConfig) -> list[str]:
-    """The DAG's tags as the factory sets them: maxai, domain, use case, then the configured ones."""
+    """The DAG's tags as the factory sets them: maxai, domain, use case, the configured ones, the environment's."""
     ref = config.ref
-    return list(dict.fromkeys(["maxai", ref.domain, ref.usecase, *config.dag.tags]))
+    return list(dict.fromkeys(["maxai", ref.domain, ref.usecase, *config.dag.tags, *config.deployment.tags]))
 
 
 def utc_timestamp(value: date | datetime) -> str:

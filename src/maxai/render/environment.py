@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
+from maxai.render.deployment import data_folder
 from maxai.runtime.context import (
     DATE_PARAM,
     ENV_DATA_DIR,
@@ -41,8 +42,9 @@ def task_variables(config: ObjectiveConfig, task: ResolvedTask, run_values: Mapp
     """The task's own ``env_vars`` with the MAXAI_* variables, the run-dependent ones from ``run_values`` (left
     out when it is None: the target sets them another way).
 
-    ``MAXAI_DATA_DIR`` is set only when the task sets it: the data folder of the machine that renders means
-    nothing in a cluster, where the image's own ``MAXAI_DATA_DIR`` (the example Dockerfiles set ``/data``) applies.
+    ``MAXAI_DATA_DIR`` is set only when the task or the environment gives one (maxai.render.deployment): the data
+    folder of the machine that renders means nothing in a cluster, where the image's own ``MAXAI_DATA_DIR`` (the
+    example Dockerfiles set ``/data``) applies.
     """
     missing = [name for name in RUN_VARIABLES if run_values is not None and name not in run_values]
     if missing:
@@ -60,4 +62,8 @@ def task_variables(config: ObjectiveConfig, task: ResolvedTask, run_values: Mapp
     unknown = sorted(name for name, value in maxai.items() if name not in RUN_VARIABLES and _is_airflow_template(value))
     if unknown:  # a variable added to the runtime contract that no renderer knows yet: never ship the template
         raise ValueError(f"maxai render has no value for {', '.join(unknown)} outside Airflow")
-    return {**(task.arguments.get("env_vars") or {}), **maxai}
+    variables = {**(task.arguments.get("env_vars") or {}), **maxai}
+    folder = data_folder(config, task)
+    if folder is not None:
+        variables[ENV_DATA_DIR] = folder
+    return variables

@@ -19,6 +19,7 @@ from maxai import __version__
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.render.coverage import check_coverage
+from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, utc_timestamp
 from maxai.render.environment import DATE_PARAMETER_HELP, FORCE_PARAMETER_HELP, RUN_TYPE_PARAM, task_variables
 from maxai.render.findings import Findings, Rendered
@@ -275,11 +276,12 @@ def _schedule_note(config: ObjectiveConfig, places: Places, findings: Findings) 
 def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tuple[list[dict[str, Any]], Findings]:
     """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes."""
     places, findings = Places(config), Findings(strict=strict)
+    config = without_environment_connections(config, places)
     check_coverage(config, "kubeflow", places, findings, "submit")
     loops = {loop_name(kubernetes_name(task.name)): f"the loop of task {task.name!r}" for task in config.tasks}
     names = task_names(config, places, findings, loops)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
-    pipeline.pipeline_info.name = objective_name(config.ref)
+    pipeline.pipeline_info.name = objective_name(config)
     pipeline.pipeline_info.display_name = config.dag_id
     pipeline.pipeline_info.description = description(config, with_owner_and_tags=True)
     pipeline.root.input_definitions.CopyFrom(_root_inputs())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from maxai.config.layout import CONFIGS_DIR, ObjectiveRef
+from maxai.config.layout import CONFIGS_DIR
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.errors import ConfigError, Problem
 from maxai.render.findings import Findings
@@ -65,9 +65,11 @@ def task_names(
     return names
 
 
-def objective_name(ref: ObjectiveRef, limit: int = MAX_LABEL) -> str:
-    """``retail.demand_forecast.stores_eu`` -> ``retail-demand-forecast-stores-eu``, or a ConfigError."""
-    safe = kubernetes_name(ref.dag_id)
+def objective_name(config: ObjectiveConfig, limit: int = MAX_LABEL) -> str:
+    """``retail.demand_forecast.stores_eu`` -> ``retail-demand-forecast-stores-eu``, or a ConfigError. The DAG id
+    carries the environment's and the personal copy's marks, so copies never replace each other on the cluster."""
+    ref = config.ref
+    safe = kubernetes_name(config.dag_id)
     if not is_kubernetes_name(safe, limit):
         raise ConfigError(
             [

@@ -61,6 +61,11 @@ class Places:
                 return self._problem(file_name, path, message)
         return self._problem(file_name, ("tasks", index, TASK_SECTION[task.kind], *path), message)
 
+    def task_sets(self, task: ResolvedTask, key: str) -> bool:
+        """Whether the task's own operator arguments in its config files set ``key``."""
+        _, tasks, index = self._task_index(task)
+        return index is not None and key in (tasks[index].get(TASK_SECTION[task.kind]) or {})
+
     def task_entry(self, task: ResolvedTask, key: str, message: str) -> Problem:
         """A problem with a key of the task's entry itself (``name``, ``depends_on``)."""
         file_name, _, index = self._task_index(task)
