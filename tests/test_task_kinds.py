@@ -259,3 +259,23 @@ def test_building_from_the_parse_cache_scans_no_entry_points(repo: Path, tmp_pat
         )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "light"
+
+
+def test_a_changed_kind_package_makes_its_cached_objectives_stale(
+    echo_site: Path, example_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from maxai.config import cache
+    from maxai.config.layout import ObjectiveRef
+
+    monkeypatch.setenv("MAXAI_CACHE_DIR", str(tmp_path / "cache"))
+    _echoes(example_repo, {"echo_config.json": _ECHO})
+    load_objective(example_repo, "retail", "echo_jobs", "daily")
+    ref = ObjectiveRef("retail", "echo_jobs", "daily")
+    assert cache.lookup(example_repo, ref) is not None
+    model = echo_site / "maxai_echo_kind/model.py"
+    original = model.read_text(encoding="utf-8")
+    model.write_text(original + "\n# version 0.2\n", encoding="utf-8")
+    try:
+        assert cache.lookup(example_repo, ref) is None
+    finally:
+        model.write_text(original, encoding="utf-8")

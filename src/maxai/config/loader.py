@@ -21,7 +21,7 @@ from maxai.config.sections import validate_layers, validated_section
 from maxai.config.tasks import KindSection, resolve_tasks
 from maxai.errors import ConfigError, Problem
 from maxai.kinds.api import KindContext
-from maxai.kinds.registry import config_files, task_kinds
+from maxai.kinds.registry import config_files, source_files, task_kinds
 
 
 def load_objective(root: Path, domain: str, usecase: str, objective: str, *, use_cache: bool = True) -> ObjectiveConfig:
@@ -85,6 +85,7 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str]) -> Obje
         if check is not None:
             check(KindContext(collector, file_layers, root, code_dir, depends_on), validated)
         sections.append(KindSection(kind, file_layers, validated))
+        depends_on.extend(source_files(kind))
     if not kinds:
         names = [kind.config_file for kind in task_kinds().values()]
         collector.problems.append(

@@ -8,7 +8,9 @@ scan happens once per process, when a config is loaded for real or a kind that i
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Mapping
+from pathlib import Path
 
 from maxai.config.layout import PY_CONFIG
 from maxai.kinds.api import TaskKind, load_reference
@@ -71,6 +73,27 @@ def kind_named(name: str) -> TaskKind:
 def kind_config_files() -> tuple[str, ...]:
     """The config file of every installed kind."""
     return tuple(kind.config_file for kind in task_kinds().values())
+
+
+def source_files(kind: TaskKind) -> list[str]:
+    """The Python files of the packages a kind that is not built in comes from (none for a built-in kind).
+
+    The parse cache records them with each objective using the kind: upgrading or removing the package
+    then makes the cached resolution stale, as a change of maxai's own modules does.
+    """
+    if kind.name in BUILTIN_KINDS:
+        return []
+    references = [kind.model, kind.build, *(value for value in (kind.arguments, kind.normalise, kind.clean))]
+    packages = dict.fromkeys(reference.partition(":")[0].split(".")[0] for reference in references if reference)
+    files: list[str] = []
+    for package in packages:
+        module = importlib.import_module(package)
+        folders = list(getattr(module, "__path__", []))
+        if not folders and getattr(module, "__file__", None):
+            files.append(str(module.__file__))
+        for folder in folders:
+            files.extend(str(path) for path in sorted(Path(folder).rglob("*.py")) if "__pycache__" not in path.parts)
+    return files
 
 
 def config_files() -> tuple[str, ...]:
