@@ -247,7 +247,7 @@ def test_building_from_the_parse_cache_scans_no_entry_points(repo: Path, tmp_pat
 
         build_dag("retail", "store_segments", "weekly", root={str(repo)!r})
         assert registry.task_kinds.cache_info().currsize == 0, "entry points scanned"
-        assert "maxai.config.loader" not in sys.modules, "configs loaded"
+        assert "maxai.config.models" not in sys.modules, "config models defined"
         assert "maxai.kinds.spark.config" not in sys.modules, "the kind's config part imported"
         print("light")
         """

@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from maxai.config import cache
-from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG, ObjectiveRef, find_root, real_path
+from maxai.config.layout import (
+    CONFIGS_DIR,
+    DAG_SECTION,
+    PY_CONFIG,
+    ObjectiveRef,
+    doc_md_file,
+    find_root,
+    names_markdown_file,
+    real_path,
+)
 from maxai.config.objective import ObjectiveConfig
 from maxai.config.schedule import Partition
 from maxai.errors import ConfigError, Problem
@@ -115,9 +124,7 @@ def run_params(partition: Partition = "day") -> dict[str, Any]:
 
 
 def doc_md_text(config: ObjectiveConfig) -> str | None:
-    """The DAG's documentation text; a ``.md`` file name is read here, never by Airflow (see paths.doc_md_file)."""
-    from maxai.config.paths import doc_md_file, names_markdown_file
-
+    """The DAG's documentation text; a ``.md`` file name is read here, never by Airflow (see layout.doc_md_file)."""
     value = config.dag.doc_md
     if value is None or not names_markdown_file(value):
         return value
