@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     "schedule": schedule_json(config.dag.schedule),
                     "tasks": len(config.tasks),
                     "spark_tasks": spark,
-                    "kubepod_tasks": len(config.tasks) - spark,
+                    "kubepod_tasks": sum(1 for task in config.tasks if task.kind == "kubepod"),
                 }
             )
         rows.append(entry)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from maxai.cli.output import UsageError
 from maxai.config.dagfile import DAG_FILE
-from maxai.config.layout import CONFIG_FILES, CONFIGS_DIR, DAGS_DIR, ObjectiveRef, find_root, list_dirs, name_problem
+from maxai.config.layout import CONFIGS_DIR, DAGS_DIR, ObjectiveRef, find_root, list_dirs, name_problem
 from maxai.errors import ConfigError
+from maxai.kinds.registry import config_files
 
 
 def resolve_root(option: str | None) -> Path:
@@ -52,8 +53,8 @@ def objectives_for_paths(root: Path, paths: list[str], all_refs: list[ObjectiveR
             raise UsageError(f"{raw}: not inside the repository {root}") from None
         parts = relative.parts
         if path.is_file():
-            if path.name not in CONFIG_FILES and not (parts[:1] == (DAGS_DIR,) and path.name == DAG_FILE):
-                raise UsageError(f"{raw}: not a maxai config file ({', '.join(CONFIG_FILES)})")
+            if path.name not in config_files() and not (parts[:1] == (DAGS_DIR,) and path.name == DAG_FILE):
+                raise UsageError(f"{raw}: not a maxai config file ({', '.join(config_files())})")
             parts = parts[:-1]
         if not parts or parts[0] not in (CONFIGS_DIR, DAGS_DIR):
             if not parts:
