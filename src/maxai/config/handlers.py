@@ -60,7 +60,8 @@ def check_handlers(
     for task in tasks:
         function = task.params.function
         kind = kind_named(task.kind)
-        if not kind.calls_function:
+        use = kind.task_function_use(task.arguments)
+        if use == "never":
             if function is not None:
                 collector.add(
                     py_layers,
@@ -72,7 +73,7 @@ def check_handlers(
             problem = handler_problem(function, domain_dir, depends_on)
             if problem:
                 collector.add(py_layers, (task.name, "function"), problem)
-        elif runs_maxai_runtime(task.arguments):
+        elif use == "required" or runs_maxai_runtime(task.arguments):
             message = (
                 f"{task.name!r} runs `python -m maxai.runtime`, which calls the task's 'function' "
                 "('module.path:name'); give it one in py_config.json"

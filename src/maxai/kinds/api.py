@@ -95,6 +95,8 @@ class TaskKind:
     """``(operator, task) -> list[str]``: what differs between a built operator and its task (``maxai validate --deep``)."""
     calls_function: bool = False
     """Whether its tasks call the ``function`` of their py_config entry; if not, one written there is an error."""
+    function_use: str | None = None
+    """``(arguments) -> "required" | "optional" | "never"``: the same, decided per task (overrides ``calls_function``)."""
     no_function: str = "does not call a handler"
     """Completes "'<task>' ..., and 'function' is never called"."""
 
@@ -110,6 +112,13 @@ class TaskKind:
         """The Pydantic model of the kind's file."""
         model: type[BaseModel] = load_reference(self.model)
         return model
+
+    def task_function_use(self, arguments: dict[str, Any]) -> str:
+        """Whether a task with these operator arguments calls its py_config ``function``: required, optional, never."""
+        decide = self.load("function_use")
+        if decide is not None:
+            return str(decide(arguments))
+        return "optional" if self.calls_function else "never"
 
     def load(self, part: str) -> Callable[..., Any] | None:
         """The function (or model) a reference field names, or None when the field is not set."""

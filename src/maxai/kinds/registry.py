@@ -16,7 +16,11 @@ from maxai.config.layout import PY_CONFIG
 from maxai.kinds.api import TaskKind, load_reference
 
 ENTRY_POINT_GROUP = "maxai.task_kinds"
-BUILTIN_KINDS: Mapping[str, str] = {"spark": "maxai.kinds.spark:KIND", "kubepod": "maxai.kinds.kubepod:KIND"}
+BUILTIN_KINDS: Mapping[str, str] = {
+    "spark": "maxai.kinds.spark:KIND",
+    "kubepod": "maxai.kinds.kubepod:KIND",
+    "model": "maxai.kinds.model:KIND",
+}
 """Name -> reference of the kinds shipped with maxai (also declared as entry points in pyproject.toml)."""
 
 
@@ -83,7 +87,8 @@ def source_files(kind: TaskKind) -> list[str]:
     """
     if kind.name in BUILTIN_KINDS:
         return []
-    references = [kind.model, kind.build, *(value for value in (kind.arguments, kind.normalise, kind.clean))]
+    optional = (kind.arguments, kind.normalise, kind.clean, kind.check_data, kind.check, kind.function_use)
+    references = [kind.model, kind.build, *optional]
     packages = dict.fromkeys(reference.partition(":")[0].split(".")[0] for reference in references if reference)
     files: list[str] = []
     for package in packages:
