@@ -28,7 +28,7 @@ def maxai(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproces
 def test_validate_clean_repository(repo: Path) -> None:
     result = maxai("validate", cwd=repo / "maxaidags" / "retail")  # root found from a subfolder
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "✓ 6 objectives valid" in result.stdout
+    assert "✓ 7 objectives valid" in result.stdout
     assert "\033[" not in result.stdout  # no colour when not on a terminal
 
 
@@ -52,13 +52,13 @@ def test_validate_reports_every_problem_with_position(example_repo: Path) -> Non
     ), result.stdout
     # the use-case file is shared by two objectives: its problem is listed once
     assert sum("num_executor:" in line for line in lines) == 1
-    assert "✗ 2 problems (4 of 6 objectives affected)" in result.stdout
+    assert "✗ 2 problems (4 of 7 objectives affected)" in result.stdout
 
 
 def test_validate_json_and_paths(example_repo: Path) -> None:
     (example_repo / "maxaiconfigs/finance/fraud_scoring/cards/py_config.json").write_text('{"@dag": {"catchup": 1}}')
     result = maxai("validate", "--json", "maxaiconfigs/retail", cwd=example_repo)
-    assert result.returncode == 0 and json.loads(result.stdout)["objectives"] == 4
+    assert result.returncode == 0 and json.loads(result.stdout)["objectives"] == 5
     result = maxai("validate", "--json", "maxaiconfigs/finance/fraud_scoring/cards/py_config.json", cwd=example_repo)
     report = json.loads(result.stdout)
     assert result.returncode == 1 and report["objectives"] == 1 and not report["ok"]
@@ -229,6 +229,8 @@ def test_schema_check_and_write(repo: Path, tmp_path: Path) -> None:
         "environments.schema.json",
         "kubepod_config.overlay.schema.json",
         "kubepod_config.schema.json",
+        "model_config.overlay.schema.json",
+        "model_config.schema.json",
         "presets.schema.json",
         "py_config.overlay.schema.json",
         "py_config.schema.json",
@@ -269,8 +271,13 @@ def test_changed_use_case_code_and_shared_domain_file(git_repo: Path, git: Calla
     requirements = git_repo / "maxaiusecases/retail/requirements.txt"
     requirements.write_text(requirements.read_text() + "numpy==2.3.0\n")
     report = _changed(git_repo)
-    assert report["usecases"] == ["retail/demand_forecast", "retail/forecast_review", "retail/store_segments"]
-    assert len(report["objectives"]) == 4 and report["images"] == ["retail"]
+    assert report["usecases"] == [
+        "retail/demand_forecast",
+        "retail/demand_model",
+        "retail/forecast_review",
+        "retail/store_segments",
+    ]
+    assert len(report["objectives"]) == 5 and report["images"] == ["retail"]
     matrix = maxai("changed", "--base", "main", "--matrix", cwd=git_repo)
     assert json.loads(matrix.stdout) == report["matrix"]
 

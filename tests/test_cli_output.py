@@ -60,7 +60,7 @@ def test_colour_on_a_terminal_and_never_with_no_color(example_repo: Path) -> Non
         code, shown = on_terminal("list", cwd=example_repo, env={"NO_COLOR": value})
         assert code == 0 and "\x1b[" not in shown and "retail.store_segments.weekly" in shown
     code, shown = on_terminal("validate", cwd=example_repo, env={"NO_COLOR": "1", "FORCE_COLOR": "1"})
-    assert "\x1b[" not in shown and "✓ 6 objectives valid" in shown
+    assert "\x1b[" not in shown and "✓ 7 objectives valid" in shown
     code, shown = on_terminal("validate", "--color", "never", cwd=example_repo)
     assert "\x1b[" not in shown
     code, shown = on_terminal("validate", cwd=example_repo, env={"TERM": "dumb"})
@@ -104,9 +104,9 @@ def test_list_in_a_pipe_keeps_each_row_on_one_line(example_repo: Path) -> None:
     result = maxai("list", cwd=example_repo, env={"COLUMNS": "40"})
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["DOMAIN", "USE", "CASE", "OBJECTIVE", "DAG", "ID", "SCHEDULE", "TASKS"]
-    assert len(lines) == 7 and all(len(line) > 80 for line in lines[1:])
+    assert len(lines) == 8 and all(len(line) > 80 for line in lines[1:])
     # two spaces between columns, no trailing blanks
-    assert lines[6].split() == [
+    assert lines[7].split() == [
         "retail",
         "store_segments",
         "weekly",
@@ -122,7 +122,8 @@ def test_list_in_a_pipe_keeps_each_row_on_one_line(example_repo: Path) -> None:
         "2",
         "pod)",
     ]
-    assert not lines[6].endswith(" ") and "retail   store_segments   weekly" in lines[6]
+    assert not lines[7].endswith(" ") and "retail   store_segments   weekly" in lines[7]
+    assert lines[5].endswith("3 (0 spark, 0 pod, 3 model)")  # retail.demand_model.weekly: a kind of its own
 
 
 def test_list_table_on_a_narrow_terminal_folds_cells(example_repo: Path) -> None:

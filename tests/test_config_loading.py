@@ -14,6 +14,7 @@ EXPECTED = {
     "finance.fraud_scoring.wire_transfers": ["extract_transactions", "score_transactions", "report_alerts"],
     "retail.demand_forecast.stores_eu": ["clean_sales", "daily_totals", "forecast_demand"],
     "retail.demand_forecast.stores_us": ["clean_sales", "daily_totals", "forecast_demand"],
+    "retail.demand_model.weekly": ["train_demand_model", "register_demand_model", "deploy_demand_model"],
     "retail.store_segments.weekly": ["store_features", "cluster_stores", "publish_segments"],
 }
 

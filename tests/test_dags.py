@@ -32,6 +32,7 @@ def test_dagbag_has_every_objective_and_no_import_error(dagbag: Any, repo: Path)
         "finance.fraud_scoring.wire_transfers",
         "retail.demand_forecast.stores_eu",
         "retail.demand_forecast.stores_us",
+        "retail.demand_model.weekly",
         "retail.forecast_review.daily",
         "retail.store_segments.weekly",
     ],
@@ -130,6 +131,7 @@ def test_broken_objective_breaks_only_its_own_dag_file(example_repo: Path) -> No
         "finance.fraud_scoring.cards",
         "finance.fraud_scoring.wire_transfers",
         "retail.demand_forecast.stores_eu",
+        "retail.demand_model.weekly",
         "retail.forecast_review.daily",
         "retail.store_segments.weekly",
     ]
@@ -162,6 +164,6 @@ def test_pytest_plugin_adds_an_integrity_test_per_objective(example_repo: Path) 
         check=False,
     )
     assert result.returncode == 1, result.stdout[-3000:]
-    assert "1 failed, 5 passed" in result.stdout
+    assert "1 failed, 6 passed" in result.stdout
     assert "FAILED ::maxai-integrity::retail.demand_forecast.stores_eu" in result.stdout
     assert "is not a cron expression" in result.stdout

@@ -22,6 +22,7 @@ EXAMPLE_DAGS = [
     "finance.fraud_scoring.wire_transfers",
     "retail.demand_forecast.stores_eu",
     "retail.demand_forecast.stores_us",
+    "retail.demand_model.weekly",
     "retail.forecast_review.daily",
     "retail.store_segments.weekly",
 ]

@@ -65,13 +65,14 @@ def test_added_task_names_its_backfill(git_repo: Path, edit_json: Callable[..., 
         f"--to-date {today} --reprocess-behavior completed --run-on-latest-version"
     )
     assert f"    {command}" in lines
-    assert lines[-1] == "since main: 2 changed, 0 added, 0 removed, 4 unchanged DAG(s)"
+    assert lines[-1] == "since main: 2 changed, 0 added, 0 removed, 5 unchanged DAG(s)"
 
     report = diff_json(git_repo)
     assert report["ok"] is True and [dag["dag_id"] for dag in report["dags"]] == list(STORES)
     assert sorted(report["unchanged"]) == [
         "finance.fraud_scoring.cards",
         "finance.fraud_scoring.wire_transfers",
+        "retail.demand_model.weekly",
         "retail.forecast_review.daily",
         "retail.store_segments.weekly",
     ]
@@ -184,7 +185,7 @@ def test_objectives_added_and_removed_and_head_revision(git_repo: Path, git: Cal
     text = maxai("diff", "--base", "main", "--head", "feature", cwd=git_repo).stdout.splitlines()
     assert "finance.fraud_scoring.loans: added (3 tasks)" in text
     assert "finance.fraud_scoring.wire_transfers: removed (3 tasks)" in text
-    assert text[-1] == "since main: 0 changed, 1 added, 1 removed, 5 unchanged DAG(s)"
+    assert text[-1] == "since main: 0 changed, 1 added, 1 removed, 6 unchanged DAG(s)"
     assert diff_json(git_repo)["dags"] == []  # the working tree is main itself
 
 

@@ -376,6 +376,7 @@ def test_a_dag_never_loads_with_tasks_missing(example_repo: Path) -> None:
     assert counts == {
         "retail.demand_forecast.stores_eu": 3,
         "retail.demand_forecast.stores_us": 3,
+        "retail.demand_model.weekly": 3,
         "retail.forecast_review.daily": 4,
         "retail.store_segments.weekly": 3,
     }

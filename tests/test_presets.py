@@ -144,3 +144,18 @@ def test_show_prints_the_resolved_sizes(repo: Path, capsys: pytest.CaptureFixtur
     text = capsys.readouterr().out
     forecast = text[text.index("forecast_demand  SparkSubmitOperator") :]
     assert '    executor_memory: "4g"\n' in forecast and "    executor_cores: 2\n" in forecast
+
+
+def test_a_preset_on_a_task_of_another_kind_is_refused(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    # a model task shares the common task keys, preset among them, but presets size only Spark and pod tasks
+    edit_json(
+        "maxaiconfigs/retail/demand_model/model_config.json",
+        lambda data: data["tasks"][0].update(preset="large"),
+    )
+    with pytest.raises(ConfigError) as error:
+        load_objective(example_repo, "retail", "demand_model", "weekly", use_cache=False)
+    assert any(
+        message.startswith("maxaiconfigs/retail/demand_model/model_config.json:")
+        and message.endswith("tasks[0].preset: presets size Spark and pod tasks; 'train_demand_model' is a model task")
+        for message in _messages(error)
+    ), _messages(error)

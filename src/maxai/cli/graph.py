@@ -16,9 +16,7 @@ from maxai.config.layout import discover_objectives
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig
 from maxai.errors import ConfigError
-
-_KIND_LABEL = {"spark": "SparkSubmit", "kubepod": "KubernetesPod"}
-_KIND_STYLE = {"spark": BoxStyle("#fde9d9", "#e25a1c"), "kubepod": BoxStyle("#dbe8fb", "#326ce5")}
+from maxai.kinds.registry import kind_named
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,11 +47,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def objective_diagram(config: ObjectiveConfig) -> Diagram:
     """One box per task (its name and operator), one arrow per upstream task."""
+    kinds = {task.kind: kind_named(task.kind) for task in config.tasks}
     return Diagram(
         title=config.dag_id,
-        nodes=tuple(Node(task.name, _KIND_LABEL[task.kind], task.kind) for task in config.tasks),
+        nodes=tuple(Node(task.name, kinds[task.kind].label, task.kind) for task in config.tasks),
         edges=tuple(Edge(upstream, task.name) for task in config.tasks for upstream in task.upstream),
-        styles=_KIND_STYLE,
+        styles={name: BoxStyle(kind.fill, kind.stroke) for name, kind in kinds.items()},
     )
 
 

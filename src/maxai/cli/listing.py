@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import collections
 
 from maxai.cli.arguments import add_command
 from maxai.cli.output import EXIT_OK, EXIT_PROBLEMS, Output, Styled, styled
@@ -49,7 +50,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
                     "schedule": schedule_json(config.dag.schedule),
                     "tasks": len(config.tasks),
                     "spark_tasks": spark,
-                    "kubepod_tasks": len(config.tasks) - spark,
+                    "kubepod_tasks": sum(1 for task in config.tasks if task.kind == "kubepod"),
+                    # tasks of every other kind, by kind (spark and pod counts keep their own keys)
+                    "other_tasks": dict(
+                        collections.Counter(task.kind for task in config.tasks if task.kind not in ("spark", "kubepod"))
+                    ),
                 }
             )
         rows.append(entry)
@@ -61,7 +66,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
         table: list[list[str | Styled]] = []
         for row in rows:
             if row["valid"]:
-                tasks = f"{row['tasks']} ({row['spark_tasks']} spark, {row['kubepod_tasks']} pod)"
+                other_tasks = row["other_tasks"]
+                assert isinstance(other_tasks, dict)
+                others = "".join(f", {count} {kind}" for kind, count in other_tasks.items())
+                tasks = f"{row['tasks']} ({row['spark_tasks']} spark, {row['kubepod_tasks']} pod{others})"
                 table.append(
                     [
                         str(row["domain"]),

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from maxai.cli.output import UsageError
 from maxai.config.dagfile import DAG_FILE
-from maxai.config.layout import CONFIG_FILES, CONFIGS_DIR, DAGS_DIR, ObjectiveRef, find_root, list_dirs, name_problem
+from maxai.config.layout import CONFIGS_DIR, DAGS_DIR, ObjectiveRef, find_root, list_dirs, name_problem
 from maxai.config.repository_files import REPOSITORY_FILES
 from maxai.errors import ConfigError
+from maxai.kinds.registry import config_files
 
 
 def resolve_root(option: str | None) -> Path:
@@ -56,8 +57,8 @@ def objectives_for_paths(root: Path, paths: list[str], all_refs: list[ObjectiveR
             if parts == (CONFIGS_DIR, path.name) and path.name in REPOSITORY_FILES:
                 selected.extend(all_refs)  # environments.json, presets.json: every objective reads it
                 continue
-            if path.name not in CONFIG_FILES and not (parts[:1] == (DAGS_DIR,) and path.name == DAG_FILE):
-                raise UsageError(f"{raw}: not a maxai config file ({', '.join(CONFIG_FILES)})")
+            if path.name not in config_files() and not (parts[:1] == (DAGS_DIR,) and path.name == DAG_FILE):
+                raise UsageError(f"{raw}: not a maxai config file ({', '.join(config_files())})")
             parts = parts[:-1]
         if not parts or parts[0] not in (CONFIGS_DIR, DAGS_DIR):
             if not parts:

@@ -16,6 +16,7 @@ from maxai.config.assets import describe_schedule
 from maxai.config.loader import load_objective
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.secrets import is_plaintext_secret
+from maxai.kinds.registry import kind_named
 from maxai.runner.home import SPARK_CONNECTION
 
 
@@ -78,7 +79,7 @@ def describe(config: ObjectiveConfig, with_command: bool) -> dict[str, Any]:
             "name": task.name,
             "task_id": task.order,
             "kind": task.kind,
-            "operator": "SparkSubmitOperator" if task.kind == "spark" else "KubernetesPodOperator",
+            "operator": kind_named(task.kind).operator_name,
             "upstream": list(task.upstream),
             "defined_in": task.source,
             "params": redacted(task.params.model_dump(mode="json", exclude_defaults=True)),

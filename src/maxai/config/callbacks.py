@@ -20,9 +20,9 @@ from maxai.errors import JsonPath
 
 if TYPE_CHECKING:
     from maxai.config.collector import ProblemCollector
-    from maxai.config.kubepod_model import KubePodConfigFile
     from maxai.config.layering import Layer
-    from maxai.config.models import DagSettings, SparkConfigFile
+    from maxai.config.models import DagSettings
+    from maxai.config.tasks import KindSection
 
 Reference = str | FunctionCallback | NotifierCallback
 
@@ -112,40 +112,41 @@ def _references(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Referenc
 
 
 def _places(
-    dag: DagSettings, spark: SparkConfigFile | None, kubepod: KubePodConfigFile | None
-) -> Iterator[tuple[str, JsonPath, Reference]]:
-    """Every callback of the objective: which file (py, spark, kubepod), its path there, and the reference."""
+    py_layers: list[Layer], dag: DagSettings, sections: list[KindSection]
+) -> Iterator[tuple[list[Layer], JsonPath, Reference]]:
+    """Every callback of the objective: the layers of its file, its path there, and the reference.
+
+    A task's callbacks are the ``on_*_callback`` keys of its operator arguments (its kind's ``section``),
+    whatever the kind: a kind whose arguments model derives from ``OperatorArgs`` has them.
+    """
     for key in DAG_CALLBACKS:
         for path, reference in _references(getattr(dag, key), (DAG_SECTION, key)):
-            yield "py", path, reference
+            yield py_layers, path, reference
     for key in TASK_CALLBACKS:
         for path, reference in _references(getattr(dag.default_args, key), (DAG_SECTION, "default_args", key)):
-            yield "py", path, reference
+            yield py_layers, path, reference
     deadlines = dag.deadline if isinstance(dag.deadline, list) else [dag.deadline] if dag.deadline else []
     for index, deadline in enumerate(deadlines):
         place = (DAG_SECTION, "deadline", index) if isinstance(dag.deadline, list) else (DAG_SECTION, "deadline")
-        yield "py", (*place, "callback"), deadline.callback
-    for file, tasks, section in (
-        ("spark", spark.tasks if spark else [], "spark_submit_conf"),
-        ("kubepod", kubepod.tasks if kubepod else [], "conf"),
-    ):
-        for index, task in enumerate(tasks):
-            arguments = getattr(task, section)
+        yield py_layers, (*place, "callback"), deadline.callback
+    for section in sections:
+        name = section.kind.section
+        for index, task in enumerate(section.file.tasks):
+            arguments = getattr(task, name, None)
             for key in TASK_CALLBACKS:
-                for path, reference in _references(getattr(arguments, key), ("tasks", index, section, key)):
-                    yield file, path, reference
+                for path, reference in _references(getattr(arguments, key, None), ("tasks", index, name, key)):
+                    yield section.layers, path, reference
 
 
 def check_callbacks(
     collector: ProblemCollector,
-    layers: dict[str, list[Layer]],
+    py_layers: list[Layer],
     dag: DagSettings,
-    spark: SparkConfigFile | None,
-    kubepod: KubePodConfigFile | None,
+    sections: list[KindSection],
     domain_dir: str,
     depends_on: list[str],
 ) -> None:
-    """Report each callback that does not exist or is of the wrong kind; ``layers`` by "py", "spark", "kubepod"."""
-    for file, path, reference in _places(dag, spark, kubepod):
+    """Report each callback that does not exist or is of the wrong kind."""
+    for layers, path, reference in _places(py_layers, dag, sections):
         for relative, message in reference_problems(reference, domain_dir, depends_on):
-            collector.add(layers[file], (*path, *relative), message)
+            collector.add(layers, (*path, *relative), message)

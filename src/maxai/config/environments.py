@@ -206,13 +206,13 @@ def apply_environment(config: ObjectiveConfig, deployment: Deployment, settings:
         dag = dag.model_copy(update={"schedule": None})
     tasks = config.tasks
     if settings is not None:
+        # what an environment retargets exists on Spark and pod tasks; other kinds (a plugin's, the model kind's)
+        # take theirs from their own connections
+        retarget = {"spark": _spark_arguments, "kubepod": _pod_arguments}
         tasks = tuple(
-            dataclasses.replace(
-                task,
-                arguments=_spark_arguments(task.arguments, settings)
-                if task.kind == "spark"
-                else _pod_arguments(task.arguments, settings),
-            )
+            dataclasses.replace(task, arguments=retarget[task.kind](task.arguments, settings))
+            if task.kind in retarget
+            else task
             for task in config.tasks
         )
     return dataclasses.replace(config, dag=dag, tasks=tasks, deployment=deployment)

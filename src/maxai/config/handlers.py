@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from maxai.config.pysource import find_module, split_reference, top_level
+from maxai.kinds.registry import kind_named
 
 if TYPE_CHECKING:
     from maxai.config.collector import ProblemCollector
@@ -51,28 +52,31 @@ def check_handlers(
     collector: ProblemCollector,
     tasks: tuple[ResolvedTask, ...],
     py_layers: list[Layer],
-    kubepod_layers: list[Layer],
+    task_layers: dict[str, list[Layer]],
     domain_dir: str,
     depends_on: list[str],
 ) -> None:
     """Every handler a task will call exists; no ``function`` is written where nothing calls it."""
     for task in tasks:
         function = task.params.function
-        if task.kind == "spark":
+        kind = kind_named(task.kind)
+        use = kind.task_function_use(task.arguments)
+        if use == "never":
             if function is not None:
                 collector.add(
                     py_layers,
                     (task.name, "function"),
-                    f"{task.name!r} is a Spark task: it runs its application, and 'function' is never called",
+                    f"{task.name!r} {kind.no_function}, and 'function' is never called",
                 )
             continue
         if function is not None:
             problem = handler_problem(function, domain_dir, depends_on)
             if problem:
                 collector.add(py_layers, (task.name, "function"), problem)
-        elif runs_maxai_runtime(task.arguments):
+        elif use == "required" or runs_maxai_runtime(task.arguments):
             message = (
                 f"{task.name!r} runs `python -m maxai.runtime`, which calls the task's 'function' "
                 "('module.path:name'); give it one in py_config.json"
             )
-            collector.add(py_layers or kubepod_layers, (task.name,) if py_layers else ("tasks",), message)
+            layers = py_layers or task_layers[task.kind]
+            collector.add(layers, (task.name,) if py_layers else ("tasks",), message)

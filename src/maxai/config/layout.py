@@ -169,3 +169,25 @@ def discover_objectives(root: Path) -> list[ObjectiveRef]:
                 if is_valid_name(domain, "domain") and is_valid_name(usecase, "use case") and is_valid_name(objective):
                     refs.append(ObjectiveRef(domain, usecase, objective))
     return refs
+
+
+# doc_md files: here, not in paths, because building a DAG reads them and must not import the config models.
+def names_markdown_file(doc_md: str) -> bool:
+    """A ``doc_md`` that is a file name (``README.md``), not Markdown text: Airflow opens such values."""
+    return doc_md.endswith(".md") and "\n" not in doc_md
+
+
+def doc_md_file(root: Path, usecase_dir: Path, objective_dir: Path, value: str) -> Path | None:
+    """The Markdown file a ``doc_md`` ending in ``.md`` names: in the objective's config folder, else its use case's.
+
+    Airflow itself would open such a value relative to the dag-processor's working directory, so the
+    same DAG would get a different page (or any readable ``.md`` file) depending on where it runs; maxai
+    resolves it here and hands Airflow the text.
+    """
+    if not names_markdown_file(value):
+        return None
+    for folder in (objective_dir, usecase_dir):
+        candidate = folder / value
+        if candidate.is_file() and inside(candidate, root / CONFIGS_DIR):
+            return candidate
+    return None

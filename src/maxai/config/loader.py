@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from maxai.config import cache
 from maxai.config.callbacks import check_callbacks
@@ -11,30 +12,19 @@ from maxai.config.collector import ProblemCollector, display_path
 from maxai.config.environments import apply_environment, deployment_for
 from maxai.config.handlers import check_handlers
 from maxai.config.jsonfile import locate
-from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layering import overlay_task_problems
-from maxai.config.layout import (
-    CONFIG_FILES,
-    KUBEPOD_CONFIG,
-    PY_CONFIG,
-    SPARK_CONFIG,
-    USECASES_DIR,
-    ObjectiveRef,
-    real_path,
-)
-from maxai.config.models import (
-    DAG_SECTION,
-    PyConfigFile,
-    SparkConfigFile,
-)
+from maxai.config.layout import PY_CONFIG, USECASES_DIR, ObjectiveRef, real_path
+from maxai.config.models import DAG_SECTION, PyConfigFile
 from maxai.config.objective import ObjectiveConfig, Selection, selection
-from maxai.config.paths import check_data_paths, check_spark_paths, doc_md_file, names_markdown_file
+from maxai.config.paths import check_data_paths, doc_md_file, names_markdown_file
 from maxai.config.presets import apply_presets
 from maxai.config.reading import objective_folders, read_layers
 from maxai.config.run_params import check_run_settings
-from maxai.config.sections import check_pod_objects, clean_kubepod, clean_spark, validate_layers, validated_section
-from maxai.config.tasks import resolve_tasks
+from maxai.config.sections import validate_layers, validated_section
+from maxai.config.tasks import KindSection, resolve_tasks
 from maxai.errors import ConfigError, Problem
+from maxai.kinds.api import KindContext
+from maxai.kinds.registry import config_files, source_files, task_kinds
 
 
 def load_objective(
@@ -69,12 +59,16 @@ def load_objective(
     return config
 
 
+def _unchanged(data: Any) -> Any:
+    return data
+
+
 def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str], chosen: Selection) -> ObjectiveConfig:
     """The full load; ``depends_on`` receives every path whose state the result depends on."""
     usecase_dir, objective_dir = objective_folders(root, ref)
     code_dir = root / USECASES_DIR / ref.domain / ref.usecase
     depends_on.extend([str(usecase_dir), str(objective_dir)])
-    depends_on.extend(os.path.join(folder, name) for folder in (usecase_dir, objective_dir) for name in CONFIG_FILES)
+    depends_on.extend(os.path.join(folder, name) for folder in (usecase_dir, objective_dir) for name in config_files())
 
     read_problems: list[Problem] = []
     layers, complete = read_layers(root, [usecase_dir, objective_dir], read_problems)
@@ -85,29 +79,37 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str], chosen:
     collector = ProblemCollector()
     collector.problems.extend(read_problems)  # stray files, credentials: reported with everything else
     deployment, environment = deployment_for(collector, root, depends_on, chosen)
-    spark_layers = layers.get(SPARK_CONFIG, [])
-    kubepod_layers = layers.get(KUBEPOD_CONFIG, [])
     py_layers = layers.get(PY_CONFIG, [])
-    for file_layers in (spark_layers, kubepod_layers):
+    kinds = [kind for kind in task_kinds().values() if layers.get(kind.config_file)]
+    for kind in kinds:
+        file_layers = layers[kind.config_file]
         if len(file_layers) == 2:
             overlay = file_layers[1]
             for path, message in overlay_task_problems(file_layers[0].data, overlay.data):
                 line, column = locate(overlay.text, path)
                 collector.problems.append(Problem(overlay.display, path, message, line, column))
-    spark: SparkConfigFile | None = None
-    kubepod: KubePodConfigFile | None = None
-    if spark_layers:
-        spark = validated_section(collector, spark_layers, SparkConfigFile, clean_spark)
-        if spark is not None:
-            check_spark_paths(collector, spark_layers, spark, root, code_dir, depends_on)
-    if kubepod_layers:
-        kubepod = validated_section(collector, kubepod_layers, KubePodConfigFile, clean_kubepod, check_pod_objects)
-    if not spark_layers and not kubepod_layers:
+    sections: list[KindSection] = []
+    invalid = False
+    for kind in kinds:
+        file_layers = layers[kind.config_file]
+        validated = validated_section(
+            collector, file_layers, kind.file_model(), kind.load("clean") or _unchanged, kind.load("check_data")
+        )
+        if validated is None:
+            invalid = True
+            continue
+        check = kind.load("check")
+        if check is not None:
+            check(KindContext(collector, file_layers, root, code_dir, depends_on), validated)
+        sections.append(KindSection(kind, file_layers, validated))
+        depends_on.extend(source_files(kind))
+    if not kinds:
+        names = [kind.config_file for kind in task_kinds().values()]
         collector.problems.append(
             Problem(
                 display_path(root, objective_dir) + "/",
                 (),
-                f"no tasks: add {SPARK_CONFIG} or {KUBEPOD_CONFIG} to the use case or objective folder",
+                f"no tasks: add {', '.join(names[:-1])} or {names[-1]} to the use case or objective folder",
             )
         )
     py_config: PyConfigFile | None = PyConfigFile.model_validate({})
@@ -126,16 +128,16 @@ def _load_uncached(root: Path, ref: ObjectiveRef, depends_on: list[str], chosen:
                         f"{doc_md!r} names a Markdown file, but there is none in "
                         f"{display_path(root, objective_dir)}/ or {display_path(root, usecase_dir)}/",
                     )
-    if py_config is None or (spark_layers and spark is None) or (kubepod_layers and kubepod is None):
+    if py_config is None or invalid:
         collector.raise_if_any()  # without valid files there is nothing to resolve tasks from
     assert py_config is not None
 
-    tasks = resolve_tasks(collector, spark_layers, spark, kubepod_layers, kubepod, py_layers, py_config, code_dir)
-    tasks = apply_presets(collector, root, tasks, (spark_layers, spark), (kubepod_layers, kubepod), depends_on)
+    tasks = resolve_tasks(collector, sections, py_layers, py_config, root, code_dir, depends_on)
+    tasks = apply_presets(collector, root, tasks, [(section.layers, section.file) for section in sections], depends_on)
     domain_dir = str(root / USECASES_DIR / ref.domain)
-    check_handlers(collector, tasks, py_layers, kubepod_layers, domain_dir, depends_on)
-    by_file = {"py": py_layers, "spark": spark_layers, "kubepod": kubepod_layers}
-    check_callbacks(collector, by_file, py_config.dag, spark, kubepod, domain_dir, depends_on)
+    task_layers = {section.kind.name: section.layers for section in sections}
+    check_handlers(collector, tasks, py_layers, task_layers, domain_dir, depends_on)
+    check_callbacks(collector, py_layers, py_config.dag, sections, domain_dir, depends_on)
     collector.raise_if_any()
     files = tuple(layer.display for file_layers in layers.values() for layer in file_layers)
     config = ObjectiveConfig(ref=ref, root=root, dag=py_config.dag, tasks=tasks, files=files)

@@ -8,14 +8,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from maxai.config.layout import USECASES_DIR, ObjectiveRef
 
 if TYPE_CHECKING:  # annotations only: a config served from the parse cache never builds the Pydantic models
     from maxai.config.models import DagSettings, TaskParams
 
-TaskKind = Literal["spark", "kubepod"]
+TaskKind = str
+"""A task kind's name (see maxai.kinds): "spark", "kubepod", or one an installed package declares."""
 
 ENV_VARIABLE = "MAXAI_ENV"
 """Names the active environment of maxaiconfigs/environments.json (the CLI's ``--env``)."""

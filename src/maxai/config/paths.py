@@ -10,7 +10,7 @@ from typing import Any
 
 from maxai.config.collector import ProblemCollector, display_path
 from maxai.config.layering import Layer
-from maxai.config.layout import CONFIGS_DIR, URI_SCHEMES, inside, is_uri
+from maxai.config.layout import URI_SCHEMES, doc_md_file, inside, is_uri, names_markdown_file
 from maxai.config.models import (
     PyConfigFile,
     SparkConfigFile,
@@ -147,22 +147,4 @@ def absolute_code_paths(arguments: dict[str, Any], code_dir: Path) -> dict[str, 
     return resolved
 
 
-def names_markdown_file(doc_md: str) -> bool:
-    """A ``doc_md`` that is a file name (``README.md``), not Markdown text: Airflow opens such values."""
-    return doc_md.endswith(".md") and "\n" not in doc_md
-
-
-def doc_md_file(root: Path, usecase_dir: Path, objective_dir: Path, value: str) -> Path | None:
-    """The Markdown file a ``doc_md`` ending in ``.md`` names: in the objective's config folder, else its use case's.
-
-    Airflow itself would open such a value relative to the dag-processor's working directory, so the
-    same DAG would get a different page (or any readable ``.md`` file) depending on where it runs; maxai
-    resolves it here and hands Airflow the text.
-    """
-    if not names_markdown_file(value):
-        return None
-    for folder in (objective_dir, usecase_dir):
-        candidate = folder / value
-        if candidate.is_file() and inside(candidate, root / CONFIGS_DIR):
-            return candidate
-    return None
+__all__ = ["absolute_code_paths", "check_data_paths", "check_spark_paths", "doc_md_file", "names_markdown_file"]

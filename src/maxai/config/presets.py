@@ -14,10 +14,9 @@ from maxai.config.collector import ProblemCollector
 from maxai.config.diagnostics import did_you_mean
 from maxai.config.k8s_rules import pod_problems
 from maxai.config.k8s_schema import check_k8s_object
-from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layering import Layer
 from maxai.config.model_base import StrictModel
-from maxai.config.models import MemorySize, SparkConfigFile
+from maxai.config.models import MemorySize
 from maxai.config.objective import ResolvedTask
 from maxai.config.repository_files import REPOSITORY_FILES, read_repository_file, repository_file_path
 
@@ -108,19 +107,18 @@ def apply_presets(
     collector: ProblemCollector,
     root: Path,
     tasks: tuple[ResolvedTask, ...],
-    spark: tuple[list[Layer], SparkConfigFile | None],
-    kubepod: tuple[list[Layer], KubePodConfigFile | None],
+    sections: list[tuple[list[Layer], Any]],
     depends_on: list[str],
 ) -> tuple[ResolvedTask, ...]:
-    """``tasks`` with the sizes of the presets they name under their own values.
+    """``tasks`` with the sizes of the presets they name under their own values; ``sections`` holds each task
+    kind's layers and validated file.
 
     Only an objective that names a preset depends on presets.json (one file less to check on every parse of the
     others: a task that starts naming one changes its own config file).
     """
     uses: dict[str, _Use] = {}
-    for layers, section in (spark, kubepod):
-        if section is not None:
-            uses.update(_uses(layers, section.tasks))
+    for layers, section in sections:
+        uses.update(_uses(layers, section.tasks))
     if not uses:
         return tasks
     depends_on.append(repository_file_path(root, PRESETS_FILE))
@@ -144,6 +142,10 @@ def apply_presets(
                 else f": there is no maxaiconfigs/{PRESETS_FILE}"
             )
             collector.add(use.layers, where, f"no preset named {use.preset!r}{known}")
+            sized.append(task)
+            continue
+        if task.kind not in ("spark", "kubepod"):
+            collector.add(use.layers, where, f"presets size Spark and pod tasks; {task.name!r} is a {task.kind} task")
             sized.append(task)
             continue
         size = preset.spark if task.kind == "spark" else preset.pod

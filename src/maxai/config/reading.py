@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,46 +13,14 @@ from maxai.config.diagnostics import did_you_mean
 from maxai.config.jsonfile import locate, read_config_file
 from maxai.config.layering import Layer
 from maxai.config.layout import (
-    CONFIG_FILES,
     CONFIGS_DIR,
-    SPARK_CONFIG,
     ObjectiveRef,
     list_dirs,
     real_path,
 )
-from maxai.config.models import (
-    SparkSubmitConf,
-)
 from maxai.config.secrets import find_plaintext_secrets
-from maxai.errors import ConfigError, JsonPath, Problem
-
-# spark-submit flags spelled with dashes (num-executors) name the same operator argument.
-_SPARK_ARGUMENTS = frozenset(SparkSubmitConf.model_fields)
-
-
-def _normalise_spark_keys(data: Any, layer_name: str, text: str, problems: list[Problem]) -> Any:
-    """``num-executors`` -> ``num_executors`` for known arguments; both spellings at once is an error."""
-    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
-        return data
-    tasks = []
-    for index, task in enumerate(data["tasks"]):
-        submit = task.get("spark_submit_conf") if isinstance(task, dict) else None
-        if not isinstance(submit, dict):
-            tasks.append(task)
-            continue
-        normalised: dict[str, Any] = {}
-        for key, value in submit.items():
-            canonical = key.replace("-", "_")
-            target = canonical if canonical in _SPARK_ARGUMENTS else key
-            if target in normalised:
-                path: JsonPath = ("tasks", index, "spark_submit_conf", key)
-                line, column = locate(text, path)
-                problems.append(
-                    Problem(layer_name, path, f"{key!r} is given twice (also as {target!r}); keep one", line, column)
-                )
-            normalised[target] = value
-        tasks.append({**task, "spark_submit_conf": normalised})
-    return {**data, "tasks": tasks}
+from maxai.errors import ConfigError, Problem
+from maxai.kinds.registry import config_files, task_kinds
 
 
 def _json_files(root: Path, folder: Path, problems: list[Problem]) -> frozenset[str]:
@@ -74,13 +43,14 @@ def _list_json_files(root: Path, folder: Path, folder_stamp: int) -> tuple[froze
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return frozenset(), ()
+    known = config_files()
     for entry in entries:
         if not entry.name.endswith(".json") or not entry.is_file():
             continue
-        if entry.name in CONFIG_FILES:
+        if entry.name in known:
             found.add(entry.name)
         else:
-            hint = did_you_mean(entry.name, CONFIG_FILES) or f" (expected one of {', '.join(CONFIG_FILES)})"
+            hint = did_you_mean(entry.name, known) or f" (expected one of {', '.join(known)})"
             problems.append(Problem(display_path(root, Path(entry.path)), (), f"unknown config file{hint}"))
     return frozenset(found), tuple(problems)
 
@@ -91,7 +61,9 @@ _LayerKey = tuple[str, int, int, int]
 _LAYER_CACHE: dict[str, tuple[_LayerKey, Layer | None, list[Problem]]] = {}
 
 
-def _read_layer(path: str, display: str, is_spark: bool, configs_real: str) -> tuple[Layer | None, list[Problem]]:
+def _read_layer(
+    path: str, display: str, normalise: Callable[..., Any] | None, configs_real: str
+) -> tuple[Layer | None, list[Problem]]:
     """One config file, parsed and checked on its own; memoised per process while the file is unchanged.
 
     A use case's files are shared by all its objectives, so a DagBag reads each of them once.
@@ -119,8 +91,8 @@ def _read_layer(path: str, display: str, is_spark: bool, configs_real: str) -> t
             if not isinstance(data, dict):
                 problems.append(Problem(display, (), "the file must hold a JSON object", 1, 1))
             else:
-                if is_spark:
-                    data = _normalise_spark_keys(data, display, text, problems)
+                if normalise is not None:
+                    data = normalise(data, display, text, problems)
                 layer = Layer(display, data, text)
                 for secret_path, message in find_plaintext_secrets(data):
                     line, column = locate(text, secret_path)
@@ -135,13 +107,16 @@ def read_layers(root: Path, folders: list[Path], problems: list[Problem]) -> tup
     complete = True
     configs_real = real_path(root / CONFIGS_DIR)
     present = [_json_files(root, folder, problems) for folder in folders]
-    for file_name in CONFIG_FILES:
+    normalisers = {kind.config_file: kind.load("normalise") for kind in task_kinds().values()}
+    for file_name in config_files():
         found = []
         for folder, names in zip(folders, present, strict=True):
             if file_name not in names:
                 continue
             path = os.path.join(folder, file_name)
-            layer, layer_problems = _read_layer(path, display_path(root, path), file_name == SPARK_CONFIG, configs_real)
+            layer, layer_problems = _read_layer(
+                path, display_path(root, path), normalisers.get(file_name), configs_real
+            )
             problems.extend(layer_problems)
             if layer is not None:
                 found.append(layer)

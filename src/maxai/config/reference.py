@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from maxai.config.layout import PY_CONFIG
-from maxai.config.schema import SCHEMA_MODELS, build_schema
+from maxai.config.schema import build_schema, schema_models
 
 _ANY = "any JSON value"
 _OTHER_KEYS = {PY_CONFIG: "<task name>"}
@@ -42,8 +42,9 @@ class _Section:
 
 def config_reference(config_file: str) -> list[str]:
     """The reference of one config file (``spark_config.json``, ...) as generated from maxai's models."""
-    if config_file not in SCHEMA_MODELS:
-        raise ValueError(f"no config file named {config_file!r}; one of {', '.join(SCHEMA_MODELS)}")
+    models = schema_models()
+    if config_file not in models:
+        raise ValueError(f"no config file named {config_file!r}; one of {', '.join(models)}")
     return render_reference(config_file, build_schema(config_file))
 
 

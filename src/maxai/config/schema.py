@@ -9,37 +9,33 @@ from typing import Any
 from pydantic import BaseModel
 
 from maxai.config.environments import ENVIRONMENTS_FILE, EnvironmentsFile
-from maxai.config.kubepod_model import KubePodConfigFile
-from maxai.config.layout import KUBEPOD_CONFIG, PY_CONFIG, SPARK_CONFIG
-from maxai.config.models import DAG_SECTION, TASK_NAME_PATTERN, PyConfigFile, SparkConfigFile
+from maxai.config.layout import PY_CONFIG
+from maxai.config.models import DAG_SECTION, TASK_NAME_PATTERN, PyConfigFile
 from maxai.config.presets import PRESETS_FILE, PresetsFile
 from maxai.config.repository_files import REPOSITORY_FILES
 from maxai.config.secrets import NOT_SECRETS_KEY
+from maxai.kinds.registry import task_kinds
 
 SCHEMA_DIR = "schemas"
-SCHEMA_MODELS: dict[str, type[BaseModel]] = {
-    SPARK_CONFIG: SparkConfigFile,
-    KUBEPOD_CONFIG: KubePodConfigFile,
-    PY_CONFIG: PyConfigFile,
-    ENVIRONMENTS_FILE: EnvironmentsFile,
-    PRESETS_FILE: PresetsFile,
-}
+
+
+def schema_models() -> dict[str, type[BaseModel]]:
+    """Config file name -> its model: every installed task kind's file, py_config.json, then the
+    repository-wide files (environments.json, presets.json)."""
+    models = {kind.config_file: kind.file_model() for kind in task_kinds().values()}
+    models[PY_CONFIG] = PyConfigFile
+    models[ENVIRONMENTS_FILE] = EnvironmentsFile
+    models[PRESETS_FILE] = PresetsFile
+    return models
+
+
+SCHEMA_MODELS = schema_models()
+"""The models when this module was imported (see schema_models for kinds installed since)."""
 _BASE_ID = "https://maxai.dev/schemas/"
 
 
 def schema_file_name(config_file: str) -> str:
     return config_file.replace(".json", ".schema.json")
-
-
-def _add_dashed_spellings(schema: dict[str, Any]) -> None:
-    """spark-submit's dashed flags (num-executors) are accepted too; list them for editors."""
-    properties = schema["$defs"]["SparkSubmitConf"]["properties"]
-    for name in list(properties):
-        if "_" in name and name != "conf":
-            properties[name.replace("_", "-")] = {
-                **properties[name],
-                "description": f"Same as {name!r} (spark-submit spelling).",
-            }
 
 
 def _close_name_maps(node: Any) -> None:
@@ -56,11 +52,16 @@ def _close_name_maps(node: Any) -> None:
 
 
 def build_schema(config_file: str) -> dict[str, Any]:
-    model = SCHEMA_MODELS[config_file]
+    models = schema_models()
+    if config_file not in models:
+        raise ValueError(f"no config file named {config_file!r}; one of {', '.join(models)}")
+    model = models[config_file]
     schema = model.model_json_schema(by_alias=True, mode="validation")
     _close_name_maps(schema)
-    if model is SparkConfigFile:
-        _add_dashed_spellings(schema)
+    kinds = {kind.config_file: kind for kind in task_kinds().values()}
+    adjust = kinds[config_file].load("schema") if config_file in kinds else None
+    if adjust is not None:
+        adjust(schema)
     if model is PyConfigFile:
         schema["propertyNames"] = {
             "anyOf": [{"const": DAG_SECTION}, {"const": NOT_SECRETS_KEY}, {"pattern": TASK_NAME_PATTERN}]
@@ -103,9 +104,10 @@ def render(schema: dict[str, Any]) -> str:
 
 def expected_schema_files() -> dict[str, str]:
     """File name -> text of every schema file ``schemas/`` should hold."""
-    files = {schema_file_name(name): render(build_schema(name)) for name in SCHEMA_MODELS}
+    names = list(schema_models())
+    files = {schema_file_name(name): render(build_schema(name)) for name in names}
     # a repository-wide file (maxaiconfigs/environments.json, presets.json) has no objective override
-    overlaid = [name for name in SCHEMA_MODELS if name not in REPOSITORY_FILES]
+    overlaid = [name for name in names if name not in REPOSITORY_FILES]
     files.update({overlay_file_name(name): render(build_overlay_schema(name)) for name in overlaid})
     return files
 

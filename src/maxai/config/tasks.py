@@ -1,4 +1,4 @@
-"""Resolving an objective's tasks: Spark and pod entries, the per-task SparkConf merge, names, order, parameters.
+"""Resolving an objective's tasks: the entries of every kind's file, names, order, parameters.
 
 In the config files a task's ``task_id`` is its *order*, a number (the conventions' name for it), while
 Airflow's ``task_id`` is the task's ``name``. Inside maxai the number is called ``order`` throughout.
@@ -6,35 +6,18 @@ Airflow's ``task_id`` is the task's ``name``. Inside maxai the number is called 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from maxai.config.collector import ProblemCollector
 from maxai.config.diagnostics import did_you_mean
 from maxai.config.graph import order_tasks
-from maxai.config.kubepod_model import KubePodConfigFile
 from maxai.config.layering import Layer, trace_source
-from maxai.config.models import PyConfigFile, SparkConfigFile, TaskParams
+from maxai.config.models import PyConfigFile, TaskParams
 from maxai.config.objective import ResolvedTask
-from maxai.config.paths import absolute_code_paths
-
-
-def merge_spark_conf(global_conf: Mapping[str, str], task_conf: Mapping[str, str | None]) -> dict[str, str]:
-    """The SparkConf of one task: its ``spark_submit_conf.conf`` over the file's global ``conf``, key by key.
-
-    The task wins for every key it sets. A task's ``null`` unsets a global key for that task only (for
-    example a global ``spark.kubernetes.*`` key for a task that does not run on Kubernetes). An empty
-    string means "not set" and never reaches here (the global value applies).
-    """
-    merged = dict(global_conf)
-    for key, value in task_conf.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
+from maxai.kinds.api import KindContext, TaskKind
+from maxai.kinds.spark.config import merge_spark_conf
 
 
 @dataclass(frozen=True)
@@ -43,7 +26,7 @@ class _Entry:
 
     name: str
     order: int
-    kind: Literal["spark", "kubepod"]
+    kind: str
     arguments: dict[str, Any]
     depends_on: list[str] | None
     layers: list[Layer]
@@ -51,34 +34,28 @@ class _Entry:
     """Its position in the merged ``tasks`` list of its file, for error locations."""
 
 
-def _spark_entries(
-    collector: ProblemCollector, layers: list[Layer], spark: SparkConfigFile, code_dir: Path
-) -> list[_Entry]:
+@dataclass(frozen=True)
+class KindSection:
+    """One kind's file in an objective: its layers and its validated, merged content."""
+
+    kind: TaskKind
+    layers: list[Layer]
+    file: Any
+
+
+def _entries(section: KindSection, context: KindContext) -> list[_Entry]:
+    arguments = section.kind.load("arguments")
     entries = []
-    for index, task in enumerate(spark.tasks):
-        for key, value in task.spark_submit_conf.conf.items():
-            if value is None and key not in spark.conf:
-                collector.add(
-                    layers,
-                    ("tasks", index, "spark_submit_conf", "conf", key),
-                    f"null unsets a key of the global conf, but the global conf has no {key!r}"
-                    f"{did_you_mean(key, list(spark.conf))}",
-                )
-        arguments = task.spark_submit_conf.model_dump(exclude_none=True)
-        arguments["conf"] = merge_spark_conf(spark.conf, task.spark_submit_conf.conf)
-        arguments.setdefault("name", task.name)
-        arguments = absolute_code_paths(arguments, code_dir)
-        entries.append(_Entry(task.name, task.task_id, "spark", arguments, task.depends_on, layers, index))
-    return entries
-
-
-def _pod_entries(layers: list[Layer], kubepod: KubePodConfigFile) -> list[_Entry]:
-    return [
-        _Entry(
-            task.name, task.task_id, "kubepod", task.conf.model_dump(exclude_none=True), task.depends_on, layers, index
+    for index, task in enumerate(section.file.tasks):
+        if arguments is not None:
+            task_arguments = arguments(context, section.file, index, task)
+        else:
+            own = getattr(task, section.kind.section, None)
+            task_arguments = own.model_dump(exclude_none=True) if own is not None else {}
+        entries.append(
+            _Entry(task.name, task.task_id, section.kind.name, task_arguments, task.depends_on, section.layers, index)
         )
-        for index, task in enumerate(kubepod.tasks)
-    ]
+    return entries
 
 
 def _check_unique(collector: ProblemCollector, entries: list[_Entry]) -> None:
@@ -105,18 +82,19 @@ def _check_unique(collector: ProblemCollector, entries: list[_Entry]) -> None:
 
 def resolve_tasks(
     collector: ProblemCollector,
-    spark_layers: list[Layer],
-    spark: SparkConfigFile | None,
-    kubepod_layers: list[Layer],
-    kubepod: KubePodConfigFile | None,
+    sections: list[KindSection],
     py_layers: list[Layer],
     py_config: PyConfigFile,
+    root: Path,
     code_dir: Path,
+    depends_on: list[str],
 ) -> tuple[ResolvedTask, ...]:
     """The objective's tasks in order, each with its operator arguments, upstream tasks and py_config entry."""
-    entries = (_spark_entries(collector, spark_layers, spark, code_dir) if spark is not None else []) + (
-        _pod_entries(kubepod_layers, kubepod) if kubepod is not None else []
-    )
+    entries = [
+        entry
+        for section in sections
+        for entry in _entries(section, KindContext(collector, section.layers, root, code_dir, depends_on))
+    ]
     before = len(collector.problems)
     _check_unique(collector, entries)
     if len(collector.problems) > before:
@@ -150,3 +128,6 @@ def resolve_tasks(
         )
         for entry in ordered
     )
+
+
+__all__ = ["KindSection", "merge_spark_conf", "resolve_tasks"]

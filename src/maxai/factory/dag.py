@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from maxai.config import cache
-from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG, USECASES_DIR, ObjectiveRef, find_root, real_path
-from maxai.config.objective import ObjectiveConfig, ResolvedTask, selection
+from maxai.config.layout import (
+    CONFIGS_DIR,
+    DAG_SECTION,
+    PY_CONFIG,
+    ObjectiveRef,
+    doc_md_file,
+    find_root,
+    names_markdown_file,
+    real_path,
+)
+from maxai.config.objective import ObjectiveConfig, selection
 from maxai.config.schedule import Partition
+from maxai.errors import ConfigError, Problem
+from maxai.factory.build import OperatorRequest, PodMode
 from maxai.factory.callbacks import bind_dag_callbacks, dag_callback_arguments, task_callback_arguments
 from maxai.factory.lineage import airflow_schedule, as_json, produced_assets, task_lineage
-from maxai.factory.operators import data_dir, kubepod_arguments, spark_arguments, user_folder
-from maxai.runtime.context import DATE_PARAM, ENV_DATA_DIR, ENV_ITEM, FORCE_PARAM
+from maxai.kinds.registry import KindError, kind_named
+from maxai.runtime.context import DATE_PARAM, FORCE_PARAM
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
@@ -117,68 +127,8 @@ def run_params(partition: Partition = "day", timezone: str = "UTC") -> dict[str,
     }
 
 
-PodMode = Literal["kubernetes", "local", "skip"]
-SKIPPED_POD_REASON = "KubernetesPod task skipped: no cluster here (run with --local-pods to run its command locally)"
-
-
-def _local_pod_data_dir(config: ObjectiveConfig, task: ResolvedTask) -> str:
-    """Where a pod run as a local process reads and writes: the task's own ``MAXAI_DATA_DIR`` if it names a
-    folder of this machine, the local data folder if it lies on one of the pod's volumes (which exist only
-    in the pod) or is not set."""
-    own = (task.arguments.get("env_vars") or {}).get(ENV_DATA_DIR)
-    if not own:
-        return data_dir(config)
-    mounts = [mount.get("mountPath", "") for mount in task.arguments.get("volume_mounts") or []]
-    on_a_volume = any(own == path or own.startswith(path.rstrip("/") + "/") for path in mounts if path)
-    return data_dir(config) if on_a_volume else user_folder(str(own), config.deployment.user)
-
-
-def _operator(operator_class: Any, task: ResolvedTask, dag: DAG, arguments: dict[str, Any]) -> Any:
-    """One operator, or for a ``for_each`` task one mapped operator: a run per value, each with its own
-    ``MAXAI_ITEM`` (the only argument that differs, so the mapping shows one expanded argument)."""
-    for_each = task.params.for_each
-    if not for_each:
-        return operator_class(task_id=task.name, dag=dag, **arguments)
-    ((key, values),) = for_each.items()
-    env_vars = arguments.pop("env_vars")
-    per_value = [{**env_vars, ENV_ITEM: json.dumps({key: value})} for value in values]
-    return operator_class.partial(task_id=task.name, dag=dag, **arguments).expand(env_vars=per_value)
-
-
-def _pod_operator(config: ObjectiveConfig, task: ResolvedTask, dag: DAG, pods: PodMode, lineage: dict[str, Any]) -> Any:
-    arguments = {**kubepod_arguments(config, task), **lineage}
-    if pods == "kubernetes":
-        from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
-
-        return _operator(KubernetesPodOperator, task, dag, arguments)
-    from maxai.config.models import OperatorArgs
-    from maxai.factory.local_pods import LocalPodOperator, SkippedPodOperator
-
-    base = {key: arguments[key] for key in (*OperatorArgs.model_fields, *lineage) if key in arguments}
-    if pods == "skip":
-        return _operator(
-            SkippedPodOperator, task, dag, {**base, "reason": SKIPPED_POD_REASON, "env_vars": arguments["env_vars"]}
-        )
-    return _operator(
-        LocalPodOperator,
-        task,
-        dag,
-        {
-            **base,
-            "image": arguments["image"],
-            "cmds": list(arguments.get("cmds", [])),
-            "arguments": list(arguments.get("arguments", [])),
-            "env_vars": arguments["env_vars"],
-            "handler_path": str(config.root / USECASES_DIR / config.ref.domain),
-            "data_dir": _local_pod_data_dir(config, task),
-        },
-    )
-
-
 def doc_md_text(config: ObjectiveConfig) -> str | None:
-    """The DAG's documentation text; a ``.md`` file name is read here, never by Airflow (see paths.doc_md_file)."""
-    from maxai.config.paths import doc_md_file, names_markdown_file
-
+    """The DAG's documentation text; a ``.md`` file name is read here, never by Airflow (see layout.doc_md_file)."""
     value = config.dag.doc_md
     if value is None or not names_markdown_file(value):
         return value
@@ -203,7 +153,6 @@ def _refusals_as_config_errors(file: str, path: tuple[str, ...], what: str) -> I
     ``maxai validate`` checks every rule it knows; this is the net under it, so that a dag-processor's
     import error (and ``validate --deep``) names the config that caused it instead of a traceback.
     """
-    from maxai.errors import ConfigError, Problem
 
     try:
         yield
@@ -250,16 +199,15 @@ def dag_from_config(config: ObjectiveConfig, *, pods: PodMode = "kubernetes") ->
     operators: dict[str, Any] = {}
     produced = produced_assets(config)
     for task in config.tasks:
-        operator = "SparkSubmitOperator" if task.kind == "spark" else "KubernetesPodOperator"
-        with _refusals_as_config_errors(task.source, ("tasks",), f"{operator} of task {task.name!r}"):
-            lineage = task_lineage(config, task, produced)
-            if task.kind == "spark":
-                from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-
-                arguments = {**spark_arguments(config, task), **lineage}
-                operators[task.name] = _operator(SparkSubmitOperator, task, dag, arguments)
-            else:
-                operators[task.name] = _pod_operator(config, task, dag, pods, lineage)
+        try:
+            kind = kind_named(task.kind)
+        except KindError as error:
+            raise ConfigError([Problem(task.source, ("tasks",), str(error))]) from error
+        with _refusals_as_config_errors(task.source, ("tasks",), f"{kind.operator_name} of task {task.name!r}"):
+            build = kind.load("build")
+            assert build is not None
+            request = OperatorRequest(config, task, dag, task_lineage(config, task, produced), pods)
+            operators[task.name] = build(request)
     for task in config.tasks:
         for upstream in task.upstream:
             operators[upstream] >> operators[task.name]

@@ -90,25 +90,7 @@ def dag_problems(dag: Any, config: ObjectiveConfig) -> list[str]:
 
 
 def _operator_problems(operator: Any, task: ResolvedTask) -> list[str]:
-    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from maxai.kinds.registry import kind_named
 
-    problems: list[str] = []
-    if task.kind == "spark":
-        if not isinstance(operator, SparkSubmitOperator):
-            return [f"{task.name}: is {type(operator).__name__}, expected SparkSubmitOperator"]
-        if operator.conf != task.arguments.get("conf", {}):
-            problems.append(
-                f"{task.name}: Spark conf {operator.conf} differs from the config {task.arguments.get('conf')}"
-            )
-        if operator.application != task.arguments["application"]:
-            problems.append(
-                f"{task.name}: application {operator.application!r}, expected {task.arguments['application']!r}"
-            )
-    else:
-        if not isinstance(operator, KubernetesPodOperator):
-            return [f"{task.name}: is {type(operator).__name__}, expected KubernetesPodOperator"]
-        if operator.image != task.arguments["image"]:
-            problems.append(f"{task.name}: image {operator.image!r}, expected {task.arguments['image']!r}")
-        problems.extend(f"{task.name}: pod {problem}" for problem in pod_problems(pod_manifest(operator)))
-    return problems
+    check = kind_named(task.kind).load("integrity")
+    return list(check(operator, task)) if check is not None else []

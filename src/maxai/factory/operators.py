@@ -57,17 +57,16 @@ def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]
     return merged
 
 
-def _with_durations(arguments: dict[str, Any]) -> dict[str, Any]:
-    converted = dict(arguments)
-    for argument in _SECONDS_ARGUMENTS:
-        if argument in converted:
-            converted[argument] = timedelta(seconds=converted[argument])
-    return converted
+def base_operator_arguments(config: ObjectiveConfig, arguments: dict[str, Any]) -> dict[str, Any]:
+    """BaseOperator's settings among a task's config arguments, as Airflow takes them: durations as
+    timedelta, callbacks as callables. Whatever the task's kind, these keys mean the same."""
+    durations = {key: timedelta(seconds=arguments[key]) for key in _SECONDS_ARGUMENTS if key in arguments}
+    return durations | task_callback_arguments(config, arguments)
 
 
 def spark_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, Any]:
     """Keyword arguments for SparkSubmitOperator (without task_id)."""
-    arguments = _with_durations(task.arguments) | task_callback_arguments(config, task.arguments)
+    arguments = task.arguments | base_operator_arguments(config, task.arguments)
     arguments["env_vars"] = task_env_vars(config, task)
     return arguments
 
@@ -98,7 +97,7 @@ def kubepod_arguments(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, 
     from airflow.providers.cncf.kubernetes.secret import Secret
 
     api = _api_client()
-    arguments = _with_durations(task.arguments) | task_callback_arguments(config, task.arguments)
+    arguments = task.arguments | base_operator_arguments(config, task.arguments)
     for argument, (definition, is_list) in K8S_OBJECT_FIELDS.items():
         if argument in arguments:
             type_name = _k8s_type_name(definition)

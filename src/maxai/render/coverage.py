@@ -18,6 +18,9 @@ from maxai.render.pod_rules import POD_RULES
 from maxai.render.rules import DAG_RULES, DEFAULT_ARGS_RULES, TASK_RULES, Handling, Rule
 from maxai.render.spark_rules import SPARK_RULES
 
+RENDERED_KINDS = ("spark", "kubepod")
+"""The task kinds the Argo and Kubeflow renderers translate."""
+
 Target = Literal["argo", "kubeflow"]
 SparkMode = Literal["operator", "submit"]
 TARGET_LABELS: dict[Target, str] = {"argo": "Argo Workflows", "kubeflow": "Kubeflow Pipelines"}
@@ -91,7 +94,20 @@ def _strings(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
 def check_coverage(
     config: ObjectiveConfig, target: Target, places: Places, findings: Findings, spark: SparkMode = "operator"
 ) -> None:
-    """Refuse (or note) every setting of ``config`` that ``target`` cannot express."""
+    """Refuse (or note) every setting of ``config`` that ``target`` cannot express.
+
+    A task of a kind the target has no translation for (any kind but ``spark`` and ``kubepod``) is refused
+    at once: nothing else of the objective is rendered.
+    """
+    label = TARGET_LABELS[target]
+    for task in config.tasks:
+        if task.kind not in RENDERED_KINDS:
+            findings.refuse(
+                places.task_entry(
+                    task, "name", f"not rendered for {label}: maxai has no {label} translation of {task.kind!r} tasks"
+                )
+            )
+    findings.raise_if_any()
     _judge_model(
         config.dag,
         DAG_RULES,

@@ -6,7 +6,7 @@ from typing import Any
 
 from maxai.config.jsonfile import locate
 from maxai.config.layering import Layer, merge_config, trace_source
-from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, KUBEPOD_CONFIG, PY_CONFIG, SPARK_CONFIG
+from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.reading import objective_folders, read_layers
 from maxai.errors import JsonPath, Problem
@@ -44,7 +44,7 @@ class Places:
 
     def _task_index(self, task: ResolvedTask) -> tuple[str, Any, int | None]:
         """The task's file, its merged entries, and its index among them (None when it is not found)."""
-        file_name = SPARK_CONFIG if task.kind == "spark" else KUBEPOD_CONFIG
+        file_name = f"{task.kind}_config.json"
         merged = self._merged_data(file_name)
         tasks = merged.get("tasks") if isinstance(merged, dict) else None
         names = [entry.get("name") if isinstance(entry, dict) else None for entry in tasks or []]
@@ -59,7 +59,8 @@ class Places:
             own_conf = (tasks[index].get(TASK_SECTION["spark"]) or {}).get("conf") or {}
             if path[1] not in own_conf:  # the global conf set it
                 return self._problem(file_name, path, message)
-        return self._problem(file_name, ("tasks", index, TASK_SECTION[task.kind], *path), message)
+        section = TASK_SECTION.get(task.kind, "conf")
+        return self._problem(file_name, ("tasks", index, section, *path), message)
 
     def task_sets(self, task: ResolvedTask, key: str) -> bool:
         """Whether the task's own operator arguments in its config files set ``key``."""
