@@ -147,6 +147,50 @@ def test_train_register_deploy_and_a_gate_that_keeps_the_champion(example_repo: 
     assert client.get_model_version_by_alias("retail-demand", "champion").version == "1"
 
 
+_PROBE = """
+import time
+
+import mlflow
+from mlflow import MlflowClient
+
+
+def ends_failed(task):
+    mlflow.start_run()
+    mlflow.end_run("FAILED")  # and exits 0: only the run says it failed
+
+
+def killed_meanwhile(task):
+    run = mlflow.start_run()
+    MlflowClient().set_terminated(run.info.run_id, "KILLED")  # as someone would from MLflow's side
+    time.sleep(300)
+"""
+
+
+@pytest.mark.mlflow
+@pytest.mark.airflow
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [("ends_failed", "MLflow run {run_id} ended FAILED"), ("killed_meanwhile", "MLflow run {run_id} ended KILLED")],
+)
+def test_a_run_ending_failed_or_killed_fails_its_task(
+    example_repo: Path, tracking_uri: str, function: str, message: str
+) -> None:
+    (example_repo / "maxaiusecases/retail/demand_model/handlers/probe.py").write_text(_PROBE, encoding="utf-8")
+    py_config = example_repo / CONFIGS / "weekly/py_config.json"
+    _edit(py_config, lambda d: d["train_demand_model"].update(function=f"demand_model.handlers.probe:{function}"))
+    _edit(
+        example_repo / CONFIGS / "model_config.json",
+        lambda d: d["tasks"][0]["model"].update(experiment=function, poll_interval=1),
+    )
+    result = _run(example_repo, tracking_uri, "2026-02-09")
+    assert result.returncode != 0
+    client = _client(tracking_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name(function).experiment_id])
+    output = result.stdout + result.stderr
+    assert message.format(run_id=run.info.run_id) in output, output[-4000:]
+    assert "register_demand_model upstream_failed" in output
+
+
 @pytest.mark.mlflow
 @pytest.mark.airflow
 def test_a_failing_training_job_fails_its_task_naming_the_mlflow_run(example_repo: Path, tracking_uri: str) -> None:
