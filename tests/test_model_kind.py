@@ -177,7 +177,8 @@ def test_a_run_ending_failed_or_killed_fails_its_task(
 ) -> None:
     (example_repo / "maxaiusecases/retail/demand_model/handlers/probe.py").write_text(_PROBE, encoding="utf-8")
     py_config = example_repo / CONFIGS / "weekly/py_config.json"
-    _edit(py_config, lambda d: d["train_demand_model"].update(function=f"demand_model.handlers.probe:{function}"))
+    probe = f"demand_model.handlers.probe:{function}"
+    _edit(py_config, lambda d: d["train_demand_model"].update(function=probe, args={}))
     _edit(
         example_repo / CONFIGS / "model_config.json",
         lambda d: d["tasks"][0]["model"].update(experiment=function, poll_interval=1),
