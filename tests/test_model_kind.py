@@ -103,6 +103,27 @@ def test_a_train_step_needs_a_function_and_the_others_refuse_one(example_repo: P
         load_objective(example_repo, "retail", "demand_model", "weekly", use_cache=False)
 
 
+@pytest.mark.airflow
+def test_the_connection_holds_the_address_and_the_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    from maxai.kinds.model.tracking import shown_uri, tracking_settings
+
+    monkeypatch.setenv("AIRFLOW_CONN_MLFLOW_BASIC", "https://robot:p%40ss@mlflow.example.com:8443/base")
+    uri, variables = tracking_settings("mlflow_basic")
+    assert uri == "https://mlflow.example.com:8443/base"
+    assert variables["MLFLOW_TRACKING_USERNAME"] == "robot" and variables["MLFLOW_TRACKING_PASSWORD"] == "p@ss"
+    extra = {
+        "conn_type": "http",
+        "extra": {"tracking_uri": "https://robot:secret@mlflow.example.com", "token": "t0k3n"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_MLFLOW_TOKEN", json.dumps(extra))
+    uri, variables = tracking_settings("mlflow_token")
+    assert variables["MLFLOW_TRACKING_TOKEN"] == "t0k3n"
+    assert shown_uri(uri) == "https://mlflow.example.com"
+    monkeypatch.setenv("AIRFLOW_CONN_MLFLOW_EMPTY", json.dumps({"conn_type": "http"}))
+    with pytest.raises(ValueError, match="'mlflow_empty' has no host"):
+        tracking_settings("mlflow_empty")
+
+
 @pytest.fixture(scope="module")
 def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with mlflow_server(tmp_path_factory.mktemp("mlflow")) as uri:
