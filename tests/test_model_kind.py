@@ -103,6 +103,27 @@ def test_a_train_step_needs_a_function_and_the_others_refuse_one(example_repo: P
         load_objective(example_repo, "retail", "demand_model", "weekly", use_cache=False)
 
 
+@pytest.mark.airflow
+def test_the_connection_holds_the_address_and_the_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    from maxai.kinds.model.tracking import shown_uri, tracking_settings
+
+    monkeypatch.setenv("AIRFLOW_CONN_MLFLOW_BASIC", "https://robot:p%40ss@mlflow.example.com:8443/base")
+    uri, variables = tracking_settings("mlflow_basic")
+    assert uri == "https://mlflow.example.com:8443/base"
+    assert variables["MLFLOW_TRACKING_USERNAME"] == "robot" and variables["MLFLOW_TRACKING_PASSWORD"] == "p@ss"
+    extra = {
+        "conn_type": "http",
+        "extra": {"tracking_uri": "https://robot:secret@mlflow.example.com", "token": "t0k3n"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_MLFLOW_TOKEN", json.dumps(extra))
+    uri, variables = tracking_settings("mlflow_token")
+    assert variables["MLFLOW_TRACKING_TOKEN"] == "t0k3n"
+    assert shown_uri(uri) == "https://mlflow.example.com"
+    monkeypatch.setenv("AIRFLOW_CONN_MLFLOW_EMPTY", json.dumps({"conn_type": "http"}))
+    with pytest.raises(ValueError, match="'mlflow_empty' has no host"):
+        tracking_settings("mlflow_empty")
+
+
 @pytest.fixture(scope="module")
 def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with mlflow_server(tmp_path_factory.mktemp("mlflow")) as uri:
@@ -145,6 +166,51 @@ def test_train_register_deploy_and_a_gate_that_keeps_the_champion(example_repo: 
     assert "deploy_demand_model" in second.stdout and "skipped" in second.stdout
     assert client.get_model_version("retail-demand", "2").status == "READY"
     assert client.get_model_version_by_alias("retail-demand", "champion").version == "1"
+
+
+_PROBE = """
+import time
+
+import mlflow
+from mlflow import MlflowClient
+
+
+def ends_failed(task):
+    mlflow.start_run()
+    mlflow.end_run("FAILED")  # and exits 0: only the run says it failed
+
+
+def killed_meanwhile(task):
+    run = mlflow.start_run()
+    MlflowClient().set_terminated(run.info.run_id, "KILLED")  # as someone would from MLflow's side
+    time.sleep(300)
+"""
+
+
+@pytest.mark.mlflow
+@pytest.mark.airflow
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [("ends_failed", "MLflow run {run_id} ended FAILED"), ("killed_meanwhile", "MLflow run {run_id} ended KILLED")],
+)
+def test_a_run_ending_failed_or_killed_fails_its_task(
+    example_repo: Path, tracking_uri: str, function: str, message: str
+) -> None:
+    (example_repo / "maxaiusecases/retail/demand_model/handlers/probe.py").write_text(_PROBE, encoding="utf-8")
+    py_config = example_repo / CONFIGS / "weekly/py_config.json"
+    probe = f"demand_model.handlers.probe:{function}"
+    _edit(py_config, lambda d: d["train_demand_model"].update(function=probe, args={}))
+    _edit(
+        example_repo / CONFIGS / "model_config.json",
+        lambda d: d["tasks"][0]["model"].update(experiment=function, poll_interval=1),
+    )
+    result = _run(example_repo, tracking_uri, "2026-02-09")
+    assert result.returncode != 0
+    client = _client(tracking_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name(function).experiment_id])
+    output = result.stdout + result.stderr
+    assert message.format(run_id=run.info.run_id) in output, output[-4000:]
+    assert "register_demand_model upstream_failed" in output
 
 
 @pytest.mark.mlflow

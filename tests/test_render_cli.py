@@ -50,6 +50,8 @@ def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
         result = maxai("render", target, "--all", "-o", str(tmp_path / target), cwd=repo)
         assert result.returncode == 1 and refused in result.stderr
         assert "finance/fraud_scoring/py_config.json" in result.stderr or "cards" in result.stderr
+        # and the model kind's steps, which no target translates
+        assert "retail/demand_model/model_config.json" in result.stderr
         written = sorted(path.relative_to(tmp_path / target).as_posix() for path in (tmp_path / target).rglob("*.*"))
         assert written == sorted(f"{name}.{suffix}" for name in rendered)
 
@@ -64,6 +66,7 @@ def test_all_reports_the_objectives_it_cannot_render_and_writes_the_others(repo:
         "finance.fraud_scoring.cards",
         "finance.fraud_scoring.wire_transfers",
         "retail.demand_forecast.stores_us",  # its time zone
+        "retail.demand_model.weekly",  # the model kind
         "retail.forecast_review.daily",
     }
     assert all(Path(entry["file"]).is_file() for entry in report["objectives"] if not entry["problems"])

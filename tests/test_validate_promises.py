@@ -358,7 +358,7 @@ def test_integrity_plugin_loads_as_the_dag_processor_does(example_repo: Path) ->
         cwd=example_repo, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 1, result.stdout[-3000:]
-    assert "1 failed, 5 passed" in result.stdout
+    assert "1 failed, 6 passed" in result.stdout
     assert "maxaidags/retail/demand_forecast/stores_us/dag.py" in result.stdout
     assert "missing the top-level `import airflow.providers" in result.stdout
 

@@ -99,6 +99,10 @@ def airflow_source(config: ObjectiveConfig) -> str:
     variables: dict[str, str] = {}
     taken: set[str] = set()
     tasks = []
+    own = [config.task(task.task_id) for task in dag.tasks if type(task).__module__.startswith("maxai.")]
+    if own:  # e.g. the model kind's MLflow operators: the file would need maxai where it runs
+        message = "not rendered for Airflow: its operator is maxai's own, and the file must load without maxai"
+        raise ConfigError([Places(config).task_entry(task, "name", message) for task in own])
     for task in dag.tasks:
         kind = type(task)
         variables[task.task_id] = _variable(task.task_id, taken)

@@ -21,7 +21,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from maxai.config.layout import USECASES_DIR
 from maxai.factory.build import OperatorRequest
 from maxai.kinds.model.gate import Gate, gate_refusal
-from maxai.kinds.model.tracking import mlflow_client
+from maxai.kinds.model.tracking import mlflow_client, shown_uri
 from maxai.runtime.context import ENV_DATA_DIR
 
 ENDED_BADLY = ("FAILED", "KILLED")
@@ -75,7 +75,10 @@ class MlflowTrainOperator(BaseOperator):
         run = client.create_run(experiment_id, run_name=str(context["run_id"]), tags=_tags(context))
         run_id: str = run.info.run_id
         self.log.info(
-            "MLflow run %s in experiment %r (%s)", run_id, self.experiment, credentials["MLFLOW_TRACKING_URI"]
+            "MLflow run %s in experiment %r (%s)",
+            run_id,
+            self.experiment,
+            shown_uri(credentials["MLFLOW_TRACKING_URI"]),
         )
         params = [
             Param(key, value if isinstance(value, str) else json.dumps(value)) for key, value in self.run_params.items()

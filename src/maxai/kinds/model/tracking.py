@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from typing import Any
 
 
@@ -34,6 +35,14 @@ def tracking_settings(conn_id: str) -> tuple[str, dict[str, str]]:
     if extra.get("token"):
         credentials["MLFLOW_TRACKING_TOKEN"] = str(extra["token"])
     return str(uri), credentials
+
+
+def shown_uri(uri: str) -> str:
+    """``uri`` without the user and password a ``tracking_uri`` extra may hold: fit for a log line."""
+    parts = urllib.parse.urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def mlflow_client(conn_id: str) -> tuple[Any, dict[str, str]]:
