@@ -22,6 +22,7 @@ from maxai.errors import ConfigError, Problem
 from maxai.render.airflow_compare import dag_differences, operator_arguments
 from maxai.render.describe import header
 from maxai.render.findings import Rendered
+from maxai.render.places import Places
 from maxai.render.python_source import UnwritableValue, source
 
 _DAG_SKIPPED = frozenset({"task_group"})
