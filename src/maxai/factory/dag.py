@@ -73,6 +73,8 @@ _DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]00:?00)?$"
 
 def declared_params(settings: DagSettings) -> dict[str, Any]:
     """The objective's own ``@dag.params`` as Airflow Params (no default: the trigger form requires a value)."""
+    if not settings.params:
+        return {}  # and the parsers of the many objectives without params never define the param models
     from airflow.sdk import Param
 
     from maxai.config.run_params import param_schema
