@@ -553,8 +553,8 @@ FORMS = (
     "dag-factory",
 )
 # What docs/airflow.rst tells platform engineers to put in airflow_local_settings.py: Airflow imports that
-# module in every process at start, so the dag-processor's manager holds maxai's config layer before it forks.
-LOCAL_SETTINGS = "import maxai.config.loader  # noqa: F401\nimport maxai.factory.dag  # noqa: F401\n"
+# module in every process at start, so the dag-processor's manager holds maxai before it forks.
+LOCAL_SETTINGS = "import maxai.preload  # noqa: F401\n"
 
 
 def main() -> int:

@@ -292,6 +292,8 @@ def test_building_from_the_parse_cache_scans_no_entry_points(repo: Path, tmp_pat
         assert registry.task_kinds.cache_info().currsize == 0, "entry points scanned"
         assert "maxai.config.models" not in sys.modules, "config models defined"
         assert "maxai.kinds.spark.config" not in sys.modules, "the kind's config part imported"
+        assert "maxai.config.assets" not in sys.modules, "asset schedule models defined"
+        assert "maxai.config.run_params" not in sys.modules, "param models defined"
         print("light")
         """
     )
@@ -322,3 +324,29 @@ def test_a_changed_kind_package_makes_its_cached_objectives_stale(
         assert cache.lookup(example_repo, ref) is None
     finally:
         model.write_text(original, encoding="utf-8")
+
+
+def test_preload_imports_everything_a_parse_needs(repo: Path, tmp_path: Path) -> None:
+    """After ``import maxai.preload`` (airflow_local_settings.py), building a DAG imports no maxai module, warm
+    or cold: the dag-processor's forked parsers inherit them all."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import maxai.preload
+        before = {{name for name in sys.modules if name.startswith("maxai")}}
+        from maxai import build_dag
+
+        build_dag("retail", "store_segments", "weekly", root={str(repo)!r})
+        new = sorted(name for name in sys.modules if name.startswith("maxai") and name not in before)
+        assert not new, new
+        assert "mlflow" not in sys.modules
+        print("preloaded")
+        """
+    )
+    environment = {**os.environ, "MAXAI_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # a cold parse, then one from the cache
+        result = subprocess.run(
+            [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.strip() == "preloaded"
