@@ -320,3 +320,44 @@ def test_for_each_mixing_names_and_numbers_is_refused(example_repo: Path, edit_j
     edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", mixed)
     with pytest.raises(ConfigError, match=r"summarise_region.*for_each.*all names or all integers"):
         argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"))
+
+
+def test_number_params_are_workflow_parameters_and_reach_every_task(
+    example_repo: Path, edit_json: Callable[..., Path]
+) -> None:
+    edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", lambda d: d["@dag"].update(schedule=None))
+    config = load_objective(example_repo, "retail", "forecast_review", "daily")
+    document, findings = argo_document(config)
+    assert errors(argo_validator("Workflow"), document) == []
+    parameters = {p["name"]: p for p in document["spec"]["arguments"]["parameters"]}
+    assert parameters["top_stores"] == {
+        "name": "top_stores",
+        "value": "3",
+        "description": "How many stores with the highest forecast the review lists",
+    }
+    # the trigger form checks minimum and maximum; Argo does not, and says so
+    [note] = [note for note in findings.notes if note.path == ("@dag", "params")]
+    assert "maximum, minimum, title" in note.message
+    for template in _templates(document).values():
+        if "dag" in template:
+            continue
+        if "resource" in template:  # what Argo does with a run given top_stores=7: substitute it in the text
+            manifest = template["resource"]["manifest"].replace("{{workflow.parameters.top_stores}}", "7")
+            manifest = manifest.replace("{{inputs.parameters.region}}", "eu")
+            env = {e["name"]: e["value"] for e in json.loads(manifest)["spec"]["driver"]["env"]}
+        else:
+            env = {
+                e["name"]: e["value"].replace("{{workflow.parameters.top_stores}}", "7")
+                for e in template["container"]["env"]
+            }
+        assert json.loads(env["MAXAI_RUN_PARAMS"]) == {"top_stores": 7}, template["name"]
+
+
+def test_a_text_param_is_refused_by_name(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    def text_param(data: dict[str, Any]) -> None:
+        data["@dag"]["schedule"] = None
+        data["@dag"]["params"]["region_label"] = {"type": "string", "default": "all"}
+
+    edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", text_param)
+    with pytest.raises(ConfigError, match=r"params: .*only integer and number params are rendered, and 'region_label'"):
+        argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"))

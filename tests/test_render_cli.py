@@ -40,7 +40,7 @@ def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
         "retail/demand_forecast/stores_eu",
         "retail/demand_forecast/stores_us",
     ]
-    # Argo cannot express forecast_review's asset schedule and params; Airflow's file has no source for cards'
+    # Argo cannot express forecast_review's asset schedule; Airflow's file has no source for cards'
     # deadline alert. Each refusal names the file; the other objectives are written.
     expected = {
         "argo": ("yaml", "retail/forecast_review/daily/py_config.json", [*common, "retail/store_segments/weekly"]),
@@ -106,7 +106,7 @@ def test_settings_no_renderer_maps_yet_are_refused_by_name(repo: Path, target: s
     assert result.returncode == 1
     report = json.loads(result.stdout)
     paths = {problem["path"] for problem in report["problems"]}
-    assert paths == {'["@dag"].schedule', '["@dag"].params'}  # its for_each is mapped
+    assert paths == {'["@dag"].schedule'}  # its integer param and for_each are mapped
     assert all(
         problem["file"] == "maxaiconfigs/retail/forecast_review/daily/py_config.json" for problem in report["problems"]
     )

@@ -271,3 +271,33 @@ def test_for_each_is_a_parallel_for_over_the_values(example_repo: Path, edit_jso
     lines = _run_wrapper(MAPPED_SPARK_SCRIPT, run_inputs, [str(printer), *container["args"][7:]], {}).splitlines()
     assert 'spark.kubernetes.driverEnv.MAXAI_ITEM={"region": "eu"}' in lines
     assert "spark.kubernetes.driverEnv.MAXAI_RUN_ID=run-4" in lines
+
+
+def test_number_params_are_pipeline_inputs_the_wrapper_exports(
+    example_repo: Path, edit_json: Any, tmp_path: Path
+) -> None:
+    edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", lambda d: d["@dag"].update(schedule=None))
+    documents, _ = kubeflow_documents(load_objective(example_repo, "retail", "forecast_review", "daily"))
+    pipeline = json_format.ParseDict(documents[0], ir.PipelineSpec())
+    top = pipeline.root.input_definitions.parameters["top_stores"]
+    assert top.parameter_type == ir.ParameterType.NUMBER_INTEGER and top.default_value.number_value == 3
+    assert pipeline.root.dag.tasks["rank-stores"].inputs.parameters["top_stores"].component_input_parameter == (
+        "top_stores"
+    )
+    loop = pipeline.root.dag.tasks["for-each-summarise-region"]
+    assert loop.inputs.parameters["pipelinechannel--top_stores"].component_input_parameter == "top_stores"
+    container = documents[0]["deploymentSpec"]["executors"]["exec-publish-review"]["container"]
+    assert container["args"][5] == "{\"top_stores\": {{$.inputs.parameters['top_stores']}}}"
+    env = {item["name"]: item["value"] for item in container["env"]}
+    probe = "from maxai.runtime import current_task; print(current_task().run_params)"
+    inputs = [
+        "2026-02-11",
+        "",
+        "manual",
+        "x",
+        "run-5",
+        container["args"][5].replace("{{$.inputs.parameters['top_stores']}}", "7"),
+    ]
+    script = container["command"][2]
+    output = _run_wrapper(script, inputs, [sys.executable, "-c", probe], env).strip().splitlines()[-1]
+    assert output == "{'top_stores': 7}"

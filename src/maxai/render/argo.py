@@ -28,6 +28,7 @@ from maxai.render.environment import (
 from maxai.render.findings import Findings, Rendered
 from maxai.render.naming import objective_name, task_names
 from maxai.render.places import Places
+from maxai.render.run_params import run_params_json, written_params
 from maxai.render.spark import in_image, spark_application, spark_image, submit_command
 from maxai.render.yaml_text import dump_yaml
 from maxai.runtime.context import (
@@ -36,6 +37,7 @@ from maxai.runtime.context import (
     ENV_ITEM,
     ENV_RUN_DATE,
     ENV_RUN_ID,
+    ENV_RUN_PARAMS,
     ENV_RUN_TIME,
     ENV_RUN_TYPE,
     FORCE_ENV,
@@ -70,14 +72,28 @@ def run_values(scheduled: bool) -> dict[str, str]:
     }
 
 
-def _parameters() -> argo.Arguments:
+def _parameters(config: ObjectiveConfig) -> argo.Arguments:
+    """``date`` and ``force``, then the objective's own params (numbers: their text is their JSON)."""
     help_text = {DATE_PARAM: DATE_PARAMETER_HELP, FORCE_PARAM: FORCE_PARAMETER_HELP}
-    return argo.Arguments(
-        parameters=[
-            argo.Parameter(name=DATE_PARAM, value="", description=help_text[DATE_PARAM]),
-            argo.Parameter(name=FORCE_PARAM, value="false", enum=["false", "true"], description=help_text[FORCE_PARAM]),
-        ]
-    )
+    parameters = [
+        argo.Parameter(name=DATE_PARAM, value="", description=help_text[DATE_PARAM]),
+        argo.Parameter(name=FORCE_PARAM, value="false", enum=["false", "true"], description=help_text[FORCE_PARAM]),
+    ]
+    for name, written in written_params(config).items():
+        parameters.append(
+            argo.Parameter(
+                name=name,
+                value=json.dumps(written["default"]) if "default" in written else None,
+                enum=[json.dumps(value) for value in written["enum"]] if "enum" in written else None,
+                description=written.get("description") or written.get("title"),
+            )
+        )
+    return argo.Arguments(parameters=parameters)
+
+
+def _run_params_variable(config: ObjectiveConfig) -> dict[str, str]:
+    text = run_params_json(config, lambda name: f"{{{{workflow.parameters.{name}}}}}")
+    return {ENV_RUN_PARAMS: text} if text is not None else {}
 
 
 def _spark_template(
@@ -178,7 +194,7 @@ def _templates(
     dag = argo.DAGTemplate(tasks=[_dag_task(task, names) for task in config.tasks])
     templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
     for task in config.tasks:
-        env = {**task_variables(config, task, run), **_item_variable(task)}
+        env = {**task_variables(config, task, run), **_run_params_variable(config), **_item_variable(task)}
         if task.kind == "spark":
             template = _spark_template(config, task, names[task.name], env, places, findings, spark)
         else:
@@ -222,7 +238,7 @@ def argo_document(
     name = objective_name(config, CRON_NAME_LIMIT if scheduled else 57)
     spec = argo.WorkflowSpec(
         entrypoint=DAG_TEMPLATE,
-        arguments=_parameters(),
+        arguments=_parameters(config),
         templates=_templates(config, places, findings, scheduled, spark),
         parallelism=settings.max_active_tasks,
         active_deadline_seconds=settings.dagrun_timeout,

@@ -26,6 +26,7 @@ from maxai.render.findings import Findings, Rendered
 from maxai.render.kubeflow_platform import KubeflowPod
 from maxai.render.naming import kubernetes_name, objective_name, task_names
 from maxai.render.places import Places
+from maxai.render.run_params import run_params_json, written_params
 from maxai.render.spark import DRIVER_ENV_CONF, in_image, spark_image, submit_command
 from maxai.render.yaml_text import dump_yaml
 from maxai.runtime.context import (
@@ -34,6 +35,7 @@ from maxai.runtime.context import (
     ENV_ITEM,
     ENV_RUN_DATE,
     ENV_RUN_ID,
+    ENV_RUN_PARAMS,
     ENV_RUN_TIME,
     ENV_RUN_TYPE,
     FORCE_ENV,
@@ -47,7 +49,6 @@ _RUNTIME_INPUTS = {  # Kubeflow's placeholders: the recurring run's scheduled ti
     SCHEDULE_TIME_INPUT: "{{$.pipeline_job_schedule_time_utc}}",
     RUN_ID_INPUT: "{{$.pipeline_job_uuid}}",
 }
-_PIPELINE_INPUTS = (DATE_PARAM, FORCE_PARAM, RUN_TYPE_PARAM)
 _WRAPPER_INPUTS = (DATE_PARAM, FORCE_PARAM, RUN_TYPE_PARAM, SCHEDULE_TIME_INPUT, RUN_ID_INPUT)
 _EXPORTED = (ENV_RUN_TIME, ENV_RUN_DATE, ENV_DATE_SOURCE, FORCE_ENV, ENV_RUN_TYPE, ENV_RUN_ID)
 RUN_VARIABLES_SCRIPT = f"""\
@@ -60,20 +61,21 @@ export {" ".join(_EXPORTED)}
 shift 5
 """
 """Arguments: date, force, run type, schedule time, run id, then the task's own command and arguments."""
-ITEM_SCRIPT = f"{ENV_ITEM}=$1\nexport {ENV_ITEM}\nshift\n"
-"""A ``for_each`` task's wrapper takes one more argument, after the run's: its value as ``MAXAI_ITEM`` JSON."""
 
 
-def _spark_script(exported: tuple[str, ...]) -> str:
-    conf = " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in exported)
-    return f'submit=$1\nshift\nexec "$submit" {conf} "$@"\n'
+def wrapper_script(spark: bool, extra: tuple[str, ...] = ()) -> str:
+    """The wrapper; each name of ``extra`` (``MAXAI_ITEM`` of a ``for_each`` task, ``MAXAI_RUN_PARAMS``) takes one
+    more argument after the run's. A Spark task's driver gets them all as spark.kubernetes.driverEnv.*."""
+    script = RUN_VARIABLES_SCRIPT + "".join(f"{name}=$1\nexport {name}\nshift\n" for name in extra)
+    if not spark:
+        return script + 'exec "$@"\n'
+    conf = " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in (*_EXPORTED, *extra))
+    return script + f'submit=$1\nshift\nexec "$submit" {conf} "$@"\n'
 
 
-POD_SCRIPT = RUN_VARIABLES_SCRIPT + 'exec "$@"\n'
-SPARK_SCRIPT = RUN_VARIABLES_SCRIPT + _spark_script(_EXPORTED)
-"""As POD_SCRIPT, and the run variables reach a cluster-mode driver as spark.kubernetes.driverEnv.*."""
-MAPPED_POD_SCRIPT = RUN_VARIABLES_SCRIPT + ITEM_SCRIPT + 'exec "$@"\n'
-MAPPED_SPARK_SCRIPT = RUN_VARIABLES_SCRIPT + ITEM_SCRIPT + _spark_script((*_EXPORTED, ENV_ITEM))
+POD_SCRIPT = wrapper_script(spark=False)
+SPARK_SCRIPT = wrapper_script(spark=True)
+MAPPED_SPARK_SCRIPT = wrapper_script(spark=True, extra=(ENV_ITEM,))
 LOOP_ITEM_INPUT = "pipelinechannel--loop-item"
 """The input through which Kubeflow's ParallelFor hands each value to the loop's component."""
 
@@ -92,7 +94,16 @@ def _parameter(kind: Any, default: Any = None, help_text: str = "") -> ir.Compon
     return spec
 
 
-def _root_inputs() -> ir.ComponentInputsSpec:
+def _pipeline_inputs(config: ObjectiveConfig) -> dict[str, Any]:
+    """The pipeline's inputs every task gets, by type: the run's, then the objective's params."""
+    types = ir.ParameterType
+    inputs = {DATE_PARAM: types.STRING, FORCE_PARAM: types.BOOLEAN, RUN_TYPE_PARAM: types.STRING}
+    for name, written in written_params(config).items():
+        inputs[name] = types.NUMBER_INTEGER if written.get("type") == "integer" else types.NUMBER_DOUBLE
+    return inputs
+
+
+def _root_inputs(config: ObjectiveConfig) -> ir.ComponentInputsSpec:
     types = ir.ParameterType
     inputs = ir.ComponentInputsSpec()
     inputs.parameters[DATE_PARAM].CopyFrom(_parameter(types.STRING, "", DATE_PARAMETER_HELP))
@@ -100,11 +111,11 @@ def _root_inputs() -> ir.ComponentInputsSpec:
     inputs.parameters[RUN_TYPE_PARAM].CopyFrom(
         _parameter(types.STRING, "manual", "manual, or scheduled for the runs of a recurring run")
     )
+    kinds = _pipeline_inputs(config)
+    for name, written in written_params(config).items():
+        help_text = written.get("description") or written.get("title") or ""
+        inputs.parameters[name].CopyFrom(_parameter(kinds[name], written.get("default"), help_text))
     return inputs
-
-
-def _input_type(name: str) -> Any:
-    return ir.ParameterType.BOOLEAN if name.endswith(FORCE_PARAM) else ir.ParameterType.STRING
 
 
 def _item_type(task: ResolvedTask) -> Any:
@@ -113,10 +124,15 @@ def _item_type(task: ResolvedTask) -> Any:
     return ir.ParameterType.NUMBER_INTEGER if all(isinstance(v, int) for v in values) else ir.ParameterType.STRING
 
 
-def _component(label: str, task: ResolvedTask) -> ir.ComponentSpec:
+def _component(config: ObjectiveConfig, label: str, task: ResolvedTask) -> ir.ComponentSpec:
     component = ir.ComponentSpec(executor_label=label)
-    for name in _WRAPPER_INPUTS:
-        component.input_definitions.parameters[name].CopyFrom(_parameter(_input_type(name)))
+    kinds = {
+        **_pipeline_inputs(config),
+        SCHEDULE_TIME_INPUT: ir.ParameterType.STRING,
+        RUN_ID_INPUT: ir.ParameterType.STRING,
+    }
+    for name, kind in kinds.items():
+        component.input_definitions.parameters[name].CopyFrom(_parameter(kind))
     for key in task.params.for_each or {}:
         component.input_definitions.parameters[key].CopyFrom(_parameter(_item_type(task)))
     return component
@@ -138,7 +154,7 @@ def _pipeline_task(
     spec.task_info.name = name
     spec.component_ref.name = f"comp-{name}"
     spec.caching_options.enable_cache = False  # Airflow never reuses a task's result: handlers decide (skip_if_done)
-    for parameter in _PIPELINE_INPUTS:
+    for parameter in _pipeline_inputs(config):
         spec.inputs.parameters[parameter].component_input_parameter = channel + parameter
     for key in task.params.for_each or {}:
         spec.inputs.parameters[key].component_input_parameter = LOOP_ITEM_INPUT
@@ -170,14 +186,14 @@ def _loop(
     spec = ir.PipelineTaskSpec(dependent_tasks=[_dependency(config, upstream, names) for upstream in task.upstream])
     spec.task_info.name = loop
     spec.component_ref.name = f"comp-{loop}"
-    for parameter in _PIPELINE_INPUTS:
+    for parameter in _pipeline_inputs(config):
         spec.inputs.parameters[channel + parameter].component_input_parameter = parameter
     spec.parameter_iterator.items.raw = json.dumps(values)
     spec.parameter_iterator.item_input = LOOP_ITEM_INPUT
     component = ir.ComponentSpec()
     component.dag.tasks[names[task.name]].CopyFrom(_pipeline_task(config, task, names, channel))
-    for parameter in _PIPELINE_INPUTS:
-        component.input_definitions.parameters[channel + parameter].CopyFrom(_parameter(_input_type(parameter)))
+    for parameter, kind in _pipeline_inputs(config).items():
+        component.input_definitions.parameters[channel + parameter].CopyFrom(_parameter(kind))
     component.input_definitions.parameters[LOOP_ITEM_INPUT].CopyFrom(_parameter(_item_type(task)))
     return spec, component
 
@@ -198,14 +214,17 @@ def _container(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The executor's container (as JSON) and, for a pod task, its Kubernetes platform config."""
     env = task_variables(config, task, None)
-    inputs = [_placeholder(name) for name in _WRAPPER_INPUTS] + _item_argument(task)
-    mapped = bool(task.params.for_each)
+    run_params = run_params_json(config, _placeholder)
+    inputs = (
+        [_placeholder(name) for name in _WRAPPER_INPUTS] + _item_argument(task) + ([run_params] if run_params else [])
+    )
+    extra = ((ENV_ITEM,) if task.params.for_each else ()) + ((ENV_RUN_PARAMS,) if run_params else ())
     container: dict[str, Any] = {"env": [{"name": key, "value": value} for key, value in env.items()]}
     if task.kind == "spark":
         arguments = in_image(config, task, places, findings)
         container.update(
             image=spark_image(task, places, findings),
-            command=["sh", "-c", MAPPED_SPARK_SCRIPT if mapped else SPARK_SCRIPT, "maxai"],
+            command=["sh", "-c", wrapper_script(True, extra), "maxai"],
             args=[*inputs, *submit_command(arguments, env)],
         )
         return container, None
@@ -221,7 +240,7 @@ def _container(
         )
     container.update(
         image=task.arguments["image"],
-        command=["sh", "-c", MAPPED_POD_SCRIPT if mapped else POD_SCRIPT, "maxai"],
+        command=["sh", "-c", wrapper_script(False, extra), "maxai"],
         args=[*inputs, *task.arguments.get("cmds", []), *task.arguments.get("arguments", [])],
     )
     resources = pod.resources()
@@ -284,7 +303,7 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
     pipeline.pipeline_info.name = objective_name(config)
     pipeline.pipeline_info.display_name = config.dag_id
     pipeline.pipeline_info.description = description(config, with_owner_and_tags=True)
-    pipeline.root.input_definitions.CopyFrom(_root_inputs())
+    pipeline.root.input_definitions.CopyFrom(_root_inputs(config))
     executors: dict[str, Any] = {}
     platform: dict[str, Any] = {}
     for task in config.tasks:
@@ -295,7 +314,7 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
             pipeline.components[loop.component_ref.name].CopyFrom(component)
         else:
             pipeline.root.dag.tasks[name].CopyFrom(_pipeline_task(config, task, names))
-        pipeline.components[f"comp-{name}"].CopyFrom(_component(f"exec-{name}", task))
+        pipeline.components[f"comp-{name}"].CopyFrom(_component(config, f"exec-{name}", task))
         container, platform_config = _container(config, task, places, findings)
         executors[f"exec-{name}"] = {"container": container}
         if platform_config:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from maxai.config.objective import ObjectiveConfig
+from maxai.render.run_params import params_note, params_refusal
 
 Judge = Callable[[Any, ObjectiveConfig], str | None]
 """Given a setting's value and its objective: why it cannot be expressed (or what is lost), or None."""
@@ -130,6 +131,18 @@ DAG_RULES: dict[str, Rule] = {
         ),
     ),
     "dagrun_timeout": Rule(to("spec.activeDeadlineSeconds"), noted("Kubeflow Pipelines has no run timeout")),
+    "params": Rule(
+        to(
+            "workflow parameters (integer and number; enum kept) and MAXAI_RUN_PARAMS; other types refused",
+            refuse=params_refusal,
+            note=params_note(("enum",)),
+        ),
+        to(
+            "root inputs (integer and number) and MAXAI_RUN_PARAMS; other types refused",
+            refuse=params_refusal,
+            note=params_note(()),
+        ),
+    ),
 }
 
 DEFAULT_ARGS_RULES: dict[str, Rule] = {
