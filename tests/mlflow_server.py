@@ -25,13 +25,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def mlflow_server(folder: Path) -> Iterator[str]:
-    """The tracking URI of a server that lives as long as the ``with`` block."""
+def mlflow_server(folder: Path, port: int | None = None) -> Iterator[str]:
+    """The tracking URI of a server that lives as long as the ``with`` block, on ``port`` or a free one."""
     made = subprocess.run(
         [str(REPO / "scripts/mlflow-server-venv.sh")], capture_output=True, text=True, check=True, timeout=900
     )
     executable = made.stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = port or _free_port()
     uri = f"http://127.0.0.1:{port}"
     log = (folder / "mlflow-server.log").open("w")
     server = subprocess.Popen(
