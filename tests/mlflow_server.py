@@ -25,8 +25,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def mlflow_server(folder: Path, port: int | None = None) -> Iterator[str]:
-    """The tracking URI of a server that lives as long as the ``with`` block, on ``port`` or a free one."""
+def mlflow_server(folder: Path, port: int | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The tracking URI of a server that lives as long as the ``with`` block, on ``port`` or a free one;
+    ``env`` is its environment (default: this process's)."""
     made = subprocess.run(
         [str(REPO / "scripts/mlflow-server-venv.sh")], capture_output=True, text=True, check=True, timeout=900
     )
@@ -51,6 +52,7 @@ def mlflow_server(folder: Path, port: int | None = None) -> Iterator[str]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 180
