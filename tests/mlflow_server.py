@@ -25,13 +25,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def mlflow_server(folder: Path) -> Iterator[str]:
-    """The tracking URI of a server that lives as long as the ``with`` block."""
+def mlflow_server(folder: Path, port: int | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The tracking URI of a server that lives as long as the ``with`` block, on ``port`` or a free one;
+    ``env`` is its environment (default: this process's)."""
     made = subprocess.run(
         [str(REPO / "scripts/mlflow-server-venv.sh")], capture_output=True, text=True, check=True, timeout=900
     )
     executable = made.stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = port or _free_port()
     uri = f"http://127.0.0.1:{port}"
     log = (folder / "mlflow-server.log").open("w")
     server = subprocess.Popen(
@@ -51,6 +52,7 @@ def mlflow_server(folder: Path) -> Iterator[str]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 180

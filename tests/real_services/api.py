@@ -131,7 +131,7 @@ class AirflowAPI:
         return {ti["task_id"]: ti["state"] for ti in self.task_instances(dag_id, run_id)}
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
-        """One try's log as text: each structured entry's event, with its exceptions' types and messages."""
+        """One try's log as text: each structured entry's event (and reason), with its exceptions' types and messages."""
         content = self.request(
             "GET",
             f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
@@ -143,7 +143,9 @@ class AirflowAPI:
             if not isinstance(entry, dict):
                 lines.append(str(entry))
                 continue
-            lines.append(f"{entry.get('level', '')} {entry.get('event', '')}".strip())
+            line = f"{entry.get('level', '')} {entry.get('event', '')}".strip()
+            # a skipped task says why in a field of its own ("Skipping task.", reason=...)
+            lines.append(f"{line}: {entry['reason']}" if entry.get("reason") else line)
             for error in entry.get("error_detail") or []:
                 if isinstance(error, dict):
                     lines.append(f"  {error.get('exc_type')}: {error.get('exc_value')}")

@@ -284,6 +284,8 @@ class RealServices:
     postgres: PostgreSQL
     spark: SparkCluster
     airflow: Airflow
+    mlflow_port: int
+    """Where ``mlflow_default`` points: the scenario of the model kind starts its MLflow server there."""
 
     def logs(self) -> str:
         parts = [self.airflow.log_tails()]
@@ -323,13 +325,17 @@ def real_services(prerequisites: None, request: pytest.FixtureRequest) -> Iterat
             spark_master_port=spark.port,
         )
         env.update(personal_bundle(folder))
+        # Airflow's services read connections from the environment they start with, so the MLflow address is
+        # fixed now; the server itself starts only with the scenario that uses it (test_model_lifecycle.py).
+        mlflow_port = free_port()
+        env["AIRFLOW_CONN_MLFLOW_DEFAULT"] = f"http://127.0.0.1:{mlflow_port}"
         airflow = Airflow(folder, env, api_port)
         try:
             airflow.start()
         except ServiceError as error:
             raise ServiceError(f"{error}\n{airflow.log_tails()}") from None
         print(f"\nreal services up in {time.monotonic() - started:.1f}s under {folder}")
-        yield RealServices(folder, root, root / "data", cache, holds, session, postgres, spark, airflow)
+        yield RealServices(folder, root, root / "data", cache, holds, session, postgres, spark, airflow, mlflow_port)
         failed = False
     finally:
         if airflow is not None:
