@@ -94,7 +94,9 @@ def describe(config: ObjectiveConfig, with_command: bool) -> dict[str, Any]:
         "dag_id": config.dag_id,
         "files": list(config.files),
         "deployment": dataclasses.asdict(config.deployment),
-        "dag": config.dag.model_dump(mode="json"),
+        # served from the parse cache, nested settings (callbacks, a deadline) are still the JSON they were
+        # cached as: they serialise unchanged, and Pydantic's type warning would only alarm the user
+        "dag": config.dag.model_dump(mode="json", warnings=False),
         "tasks": tasks,
     }
 
