@@ -5,7 +5,8 @@
 For each size N it generates N objectives (5 Spark tasks each; every third use case adds a
 KubernetesPod task) in three equivalent forms:
 
-- ``hand``: hand-written Python DAG files, one per objective, plain operator calls;
+- ``hand``: hand-written Python DAG files, one per objective, plain operator calls, with the same outlets
+  (an Asset per task output) and trigger-form params (``date``, ``force``) as maxai's DAGs;
 - ``maxai``: a whole maxai marketplace (``maxaiconfigs/``, ``maxaidags/``, ``maxaiusecases/``), the
   ``dag.py`` files exactly as ``maxai new`` writes them;
 - ``dag-factory``: one YAML file and one loader file per objective (dag-factory 1.1.0).
@@ -158,7 +159,9 @@ def generate_maxai(root: Path, count: int) -> list[tuple[str, str, str]]:
 def _resolved_objectives(root: Path, refs: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """Each objective's DAG settings and operator arguments, as maxai resolves them (plain JSON)."""
     os.environ["MAXAI_DATA_DIR"] = "/data"  # the same in every form
+    from maxai.config.asset_identity import data_asset, paths_of
     from maxai.config.loader import load_objective
+    from maxai.factory.dag import run_params
     from maxai.factory.operators import task_env_vars
 
     resolved = []
@@ -171,10 +174,22 @@ def _resolved_objectives(root: Path, refs: list[tuple[str, str, str]]) -> list[d
             if task.kind == "kubepod":
                 arguments.setdefault("name", task.name)
                 arguments["labels"] = {"maxai/domain": ref[0], "maxai/usecase": ref[1], "maxai/objective": ref[2]}
+            # the Assets maxai makes of the task's output, so that every form writes the same to the metadata DB
+            outlets = [(asset.name, asset.uri) for asset in map(data_asset, paths_of(task.params.output))]
             tasks.append(
-                {"name": task.name, "kind": task.kind, "upstream": list(task.upstream), "arguments": arguments}
+                {
+                    "name": task.name,
+                    "kind": task.kind,
+                    "upstream": list(task.upstream),
+                    "arguments": arguments,
+                    "outlets": outlets,
+                }
             )
         dag = config.dag
+        params = {  # the trigger-form params every maxai DAG has
+            name: {"default": param.value, "description": param.description, "schema": param.schema}
+            for name, param in run_params(dag.partition).items()
+        }
         resolved.append(
             {
                 "dag_id": config.dag_id,
@@ -185,6 +200,7 @@ def _resolved_objectives(root: Path, refs: list[tuple[str, str, str]]) -> list[d
                 "retries": dag.default_args.retries,
                 "retry_delay": dag.default_args.retry_delay,
                 "tasks": tasks,
+                "params": params,
             }
         )
     return resolved
@@ -199,8 +215,16 @@ from kubernetes.client import models as k8s
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Asset, Param
 """
+
+
+def _params_source(params: dict[str, dict[str, Any]]) -> str:
+    entries = [
+        f"{name!r}: Param({param['default']!r}, description={param['description']!r}, **{param['schema']!r})"
+        for name, param in params.items()
+    ]
+    return "{" + ", ".join(entries) + "}"
 
 
 def generate_hand_written(folder: Path, objectives: list[dict[str, Any]]) -> None:
@@ -221,20 +245,23 @@ def generate_hand_written(folder: Path, objectives: list[dict[str, Any]]) -> Non
                     max_active_tasks=16,
                     default_args={{"owner": {objective["owner"]!r}, "retries": {objective["retries"]}, "retry_delay": timedelta(seconds={objective["retry_delay"]}),
                                   "retry_exponential_backoff": False, "depends_on_past": False, "email_on_failure": False}},
+                    params={_params_source(objective["params"])},
                 )
                 """
             )
         )
         for task in objective["tasks"]:
             arguments = dict(task["arguments"])
+            outlets = "[" + ", ".join(f"Asset(name={name!r}, uri={uri!r})" for name, uri in task["outlets"]) + "]"
             if task["kind"] == "spark":
                 lines.append(
-                    f"{task['name']} = SparkSubmitOperator(task_id={task['name']!r}, dag=dag, **{arguments!r})"
+                    f"{task['name']} = SparkSubmitOperator(task_id={task['name']!r}, dag=dag, outlets={outlets}, "
+                    f"**{arguments!r})"
                 )
             else:
                 resources = arguments.pop("container_resources")
                 lines.append(
-                    f"{task['name']} = KubernetesPodOperator(task_id={task['name']!r}, dag=dag, "
+                    f"{task['name']} = KubernetesPodOperator(task_id={task['name']!r}, dag=dag, outlets={outlets}, "
                     f"container_resources=k8s.V1ResourceRequirements(requests={resources['requests']!r}, limits={resources['limits']!r}), "
                     f"**{arguments!r})"
                 )
