@@ -20,11 +20,11 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 from maxai.config import discover_objectives, load_objective
 from maxai.errors import ConfigError
 from maxai.render.kubeflow import (
-    MAPPED_SPARK_SCRIPT,
     POD_SCRIPT,
     SPARK_SCRIPT,
     kubeflow_documents,
     render_kubeflow,
+    wrapper_script,
 )
 from maxai.render.naming import kubernetes_name
 from tests.conftest import REPO
@@ -255,7 +255,7 @@ def test_for_each_is_a_parallel_for_over_the_values(example_repo: Path, edit_jso
     }
     assert "region" in pipeline.components[inner.component_ref.name].input_definitions.parameters
     container = documents[0]["deploymentSpec"]["executors"]["exec-summarise-region"]["container"]
-    assert container["command"] == ["sh", "-c", MAPPED_SPARK_SCRIPT, "maxai"]
+    assert container["command"] == ["sh", "-c", wrapper_script(spark=True, extra=("MAXAI_ITEM",)), "maxai"]
     assert container["args"][5] == '{"region": "{{$.inputs.parameters[\'region\']}}"}'
     printer = tmp_path / "spark-submit"
     printer.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n")
@@ -268,7 +268,9 @@ def test_for_each_is_a_parallel_for_over_the_values(example_repo: Path, edit_jso
         "run-4",
         container["args"][5].replace("{{$.inputs.parameters['region']}}", "eu"),
     ]
-    lines = _run_wrapper(MAPPED_SPARK_SCRIPT, run_inputs, [str(printer), *container["args"][7:]], {}).splitlines()
+    lines = _run_wrapper(
+        wrapper_script(spark=True, extra=("MAXAI_ITEM",)), run_inputs, [str(printer), *container["args"][7:]], {}
+    ).splitlines()
     assert 'spark.kubernetes.driverEnv.MAXAI_ITEM={"region": "eu"}' in lines
     assert "spark.kubernetes.driverEnv.MAXAI_RUN_ID=run-4" in lines
 

@@ -23,6 +23,7 @@ from maxai.render.describe import description, header, maxai_labels, tags, utc_t
 from maxai.render.environment import (
     DATE_PARAMETER_HELP,
     FORCE_PARAMETER_HELP,
+    item_json,
     task_variables,
 )
 from maxai.render.findings import Findings, Rendered
@@ -158,18 +159,9 @@ def _when(config: ObjectiveConfig) -> str | None:
 
 
 def _item_variable(task: ResolvedTask) -> dict[str, str]:
-    """A ``for_each`` task's ``MAXAI_ITEM``, JSON with the value its step of ``withItems`` is given.
-
-    The quotes around a name are part of the template, not of the value Argo substitutes: values are plain
-    names or integers (the config allows no others; the coverage check refuses a mix), so the JSON stays valid
-    wherever Argo puts it, a SparkApplication manifest's text included.
-    """
-    if not task.params.for_each:
-        return {}
-    ((key, values),) = task.params.for_each.items()
-    placeholder = f"{{{{inputs.parameters.{key}}}}}"
-    value = placeholder if all(isinstance(value, int) for value in values) else f'"{placeholder}"'
-    return {ENV_ITEM: f'{{"{key}": {value}}}'}
+    """A ``for_each`` task's ``MAXAI_ITEM``, with the value its step of ``withItems`` is given."""
+    text = item_json(task, lambda key: f"{{{{inputs.parameters.{key}}}}}")
+    return {ENV_ITEM: text} if text is not None else {}
 
 
 def _dag_task(task: ResolvedTask, names: dict[str, str]) -> argo.DAGTask:

@@ -126,7 +126,6 @@ def check_coverage(
         findings,
         lambda key, message: places.dag(("default_args", key), message),
     )
-    label = TARGET_LABELS[target]
     check_data_folders(config, label, findings)
     for task in config.tasks:
         values = next(iter((task.params.for_each or {}).values()), [])

@@ -4,7 +4,7 @@ instead of Airflow templates."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.render.deployment import data_folder
@@ -36,6 +36,23 @@ FORCE_PARAMETER_HELP = "true: recompute outputs that already exist for this date
 
 def _is_airflow_template(value: str) -> bool:
     return "{{" in value or "{%" in value
+
+
+def item_json(task: ResolvedTask, placeholder: Callable[[str], str]) -> str | None:
+    """A ``for_each`` task's ``MAXAI_ITEM`` as JSON around the target's ``placeholder`` for its value; None for
+    other tasks.
+
+    The quotes around a name are part of the template, not of the value the target substitutes: values are plain
+    names or integers (the config allows no others; the coverage check refuses a mix), so the JSON stays valid
+    wherever the target puts it, a SparkApplication manifest's text included.
+    """
+    if not task.params.for_each:
+        return None
+    ((key, values),) = task.params.for_each.items()
+    value = placeholder(key)
+    if not all(isinstance(item, int) for item in values):
+        value = f'"{value}"'
+    return f'{{"{key}": {value}}}'
 
 
 def task_variables(config: ObjectiveConfig, task: ResolvedTask, run_values: Mapping[str, str] | None) -> dict[str, str]:

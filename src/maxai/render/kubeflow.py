@@ -21,7 +21,13 @@ from maxai.config.schedule import CRON_PRESETS
 from maxai.render.coverage import check_coverage
 from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, utc_timestamp
-from maxai.render.environment import DATE_PARAMETER_HELP, FORCE_PARAMETER_HELP, RUN_TYPE_PARAM, task_variables
+from maxai.render.environment import (
+    DATE_PARAMETER_HELP,
+    FORCE_PARAMETER_HELP,
+    RUN_TYPE_PARAM,
+    item_json,
+    task_variables,
+)
 from maxai.render.findings import Findings, Rendered
 from maxai.render.kubeflow_platform import KubeflowPod
 from maxai.render.naming import kubernetes_name, objective_name, task_names
@@ -75,7 +81,6 @@ def wrapper_script(spark: bool, extra: tuple[str, ...] = ()) -> str:
 
 POD_SCRIPT = wrapper_script(spark=False)
 SPARK_SCRIPT = wrapper_script(spark=True)
-MAPPED_SPARK_SCRIPT = wrapper_script(spark=True, extra=(ENV_ITEM,))
 LOOP_ITEM_INPUT = "pipelinechannel--loop-item"
 """The input through which Kubeflow's ParallelFor hands each value to the loop's component."""
 
@@ -199,14 +204,9 @@ def _loop(
 
 
 def _item_argument(task: ResolvedTask) -> list[str]:
-    """A ``for_each`` task's MAXAI_ITEM as the wrapper's argument: Kubeflow fills in the value (a name or an
-    integer: no quote to escape, so the JSON stays valid)."""
-    if not task.params.for_each:
-        return []
-    (key,) = task.params.for_each
-    placeholder = _placeholder(key)
-    value = placeholder if _item_type(task) == ir.ParameterType.NUMBER_INTEGER else f'"{placeholder}"'
-    return [f'{{"{key}": {value}}}']
+    """A ``for_each`` task's MAXAI_ITEM as the wrapper's argument, Kubeflow filling in the value."""
+    text = item_json(task, _placeholder)
+    return [text] if text is not None else []
 
 
 def _container(
