@@ -40,16 +40,20 @@ def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
         "retail/demand_forecast/stores_eu",
         "retail/demand_forecast/stores_us",
     ]
-    # Argo cannot express forecast_review's asset schedule; Airflow's file has no source for cards'
-    # deadline alert. Each refusal names the file; the other objectives are written.
+    # Argo cannot express forecast_review's asset schedule nor cards' callbacks; Airflow's file has them.
+    # Each refusal names the file; the other objectives are written.
     expected = {
         "argo": ("yaml", "retail/forecast_review/daily/py_config.json", [*common, "retail/store_segments/weekly"]),
-        "airflow": ("py", "cards", [*common, "retail/forecast_review/daily", "retail/store_segments/weekly"]),
+        "airflow": (
+            "py",
+            "retail/demand_model/model_config.json",
+            [*common, "finance/fraud_scoring/cards", "retail/forecast_review/daily", "retail/store_segments/weekly"],
+        ),
     }
     for target, (suffix, refused, rendered) in expected.items():
         result = maxai("render", target, "--all", "-o", str(tmp_path / target), cwd=repo)
         assert result.returncode == 1 and refused in result.stderr
-        assert "finance/fraud_scoring/py_config.json" in result.stderr or "cards" in result.stderr
+        assert ("fraud_scoring/cards/py_config.json" in result.stderr) == (target == "argo")
         # and the model kind's steps, which no target translates
         assert "retail/demand_model/model_config.json" in result.stderr
         written = sorted(path.relative_to(tmp_path / target).as_posix() for path in (tmp_path / target).rglob("*.*"))

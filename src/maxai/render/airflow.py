@@ -20,6 +20,7 @@ from maxai.config.layout import CONFIGS_DIR
 from maxai.config.objective import ObjectiveConfig
 from maxai.errors import ConfigError, Problem
 from maxai.render.airflow_compare import dag_differences, operator_arguments
+from maxai.render.callback_source import handler_import_lines
 from maxai.render.describe import header
 from maxai.render.findings import Rendered
 from maxai.render.places import Places
@@ -138,7 +139,12 @@ def airflow_source(config: ObjectiveConfig) -> str:
 
 
 def _import_block(imports: set[str]) -> str:
-    """The import lines, standard library first, one ``from`` line a module."""
+    """The import lines, standard library first, one ``from`` line a module; the callbacks' own modules last,
+    once their handlers folder is on the import path."""
+    handler_lines = handler_import_lines(imports)
+    imports = {line for line in imports if not line.startswith("#")}
+    if handler_lines:
+        imports.add("import sys")
     names: dict[str, list[str]] = {}
     plain = []
     for line in imports:
@@ -150,7 +156,8 @@ def _import_block(imports: set[str]) -> str:
     lines = [f"from {module} import {', '.join(sorted(items))}" for module, items in names.items()] + plain
     standard = sorted(line for line in lines if line.split()[1].split(".")[0] in sys.stdlib_module_names)
     others = sorted((line for line in lines if line not in standard), key=lambda line: line.split()[1])
-    return "".join(f"{line}\n" for line in standard) + "\n" + "".join(f"{line}\n" for line in others)
+    text = "".join(f"{line}\n" for line in standard) + "\n" + "".join(f"{line}\n" for line in others)
+    return text + ("\n" + "".join(f"{line}\n" for line in handler_lines) if handler_lines else "")
 
 
 def _refusal(config: ObjectiveConfig, message: str) -> ConfigError:

@@ -31,7 +31,21 @@ def operator_arguments(task: Any) -> dict[str, Any]:
 
 
 def _comparable(key: str, value: Any) -> Any:
-    return params_summary(value) if key == "params" and value is not None else value
+    if key == "params" and value is not None:
+        return params_summary(value)
+    return _callbacks_compared(value)
+
+
+def _callbacks_compared(value: Any) -> Any:
+    """``value`` with every callback and deadline alert in it replaced by what it does (see
+    :func:`maxai.render.callback_source.comparable_callback`)."""
+    from maxai.render.callback_source import comparable_callback
+
+    if isinstance(value, list | tuple):
+        return [_callbacks_compared(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _callbacks_compared(item) for key, item in value.items()}
+    return comparable_callback(value)
 
 
 def dag_differences(expected: Any, actual: Any) -> list[str]:

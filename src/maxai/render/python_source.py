@@ -1,5 +1,6 @@
 """Python source for the values an Airflow DAG is built from: literals, durations, dates, Params, Kubernetes
-models and the provider's Secret. Anything else is refused, so a value is never written approximately."""
+models, the provider's Secret, assets, callbacks and deadline alerts (maxai.render.callback_source). Anything
+else is refused, so a value is never written approximately."""
 
 from __future__ import annotations
 
@@ -97,6 +98,14 @@ def source(value: Any, imports: set[str], indent: int = 0) -> str:
     if f"{kind.__module__}.{kind.__qualname__}" == "airflow.sdk.definitions.param.Param":
         return _param(value, indent, imports)
     qualified = f"{kind.__module__}.{kind.__qualname__}"
+    if qualified == "maxai.factory.callbacks.ConfiguredCallback":
+        from maxai.render.callback_source import configured_callback_source
+
+        return configured_callback_source(value, source, imports, indent)
+    if qualified == "airflow.sdk.definitions.deadline.DeadlineAlert":
+        from maxai.render.callback_source import deadline_alert_source
+
+        return deadline_alert_source(value, source, imports, indent)
     if qualified == "airflow.sdk.definitions.asset.Asset":
         imports.add("from airflow.sdk import Asset")
         return f"Asset(name={_string(value.name)}, uri={_string(value.uri)})"
