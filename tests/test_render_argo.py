@@ -111,6 +111,34 @@ def test_run_date_is_argos_own_and_no_airflow_template_is_left(repo: Path) -> No
     assert manual["MAXAI_FORCE"] == "{{=workflow.parameters['force'] == 'true' ? '1' : ''}}"
 
 
+def test_a_zoned_objective_takes_the_date_in_its_zone(repo: Path) -> None:
+    """stores_us (America/New_York, by day): a run given no date processes its scheduled time's day in New York,
+    as on Airflow; Argo gives that time in the controller's zone (UTC)."""
+    zoned = (
+        "{{=workflow.parameters['date'] != '' ? sprig.substr(0, 10, workflow.parameters['date']) : "
+        "sprig.dateInZone('2006-01-02', sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime), "
+        "'America/New_York')}}"
+    )
+    assert run_values(True, "America/New_York")["MAXAI_RUN_DATE"] == zoned
+    document, _ = argo_document(load_objective(repo, "retail", "demand_forecast", "stores_us"))
+    assert document["spec"]["timezone"] == "America/New_York"
+    # each task's driver, in its SparkApplication manifest (a YAML text inside the document)
+    manifests = [
+        yaml.safe_load(template["resource"]["manifest"])
+        for template in _templates(document).values()
+        if "resource" in template
+    ]
+    dates = [
+        item["value"]
+        for manifest in manifests
+        for item in manifest["spec"]["driver"]["env"]
+        if item["name"] == "MAXAI_RUN_DATE"
+    ]
+    assert dates == [zoned] * 3
+    eu = render_argo(load_objective(repo, "retail", "demand_forecast", "stores_eu")).text
+    assert "dateInZone" not in eu  # UTC: the date as Argo gives the time
+
+
 def test_cron_workflow_carries_the_schedule_and_dag_settings(repo: Path) -> None:
     document, _ = argo_document(load_objective(repo, "finance", "fraud_scoring", "wire_transfers"))
     spec = document["spec"]

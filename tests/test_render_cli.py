@@ -69,7 +69,6 @@ def test_all_reports_the_objectives_it_cannot_render_and_writes_the_others(repo:
     assert refused == {
         "finance.fraud_scoring.cards",
         "finance.fraud_scoring.wire_transfers",
-        "retail.demand_forecast.stores_us",  # its time zone
         "retail.demand_model.weekly",  # the model kind
         "retail.forecast_review.daily",
     }

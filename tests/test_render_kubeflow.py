@@ -43,22 +43,57 @@ EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in A
 REFUSED = {  # whole-ConfigMap environments and per-task service accounts have no Kubeflow field
     ("finance", "fraud_scoring", "wire_transfers"),
 }
-ZONED = ("retail", "demand_forecast", "stores_us")  # recurring runs have no time zone
+ZONED = ("retail", "demand_forecast", "stores_us")  # America/New_York, partitioned by day
 
 
-def test_a_time_zone_is_refused_naming_file_and_key(repo: Path) -> None:
-    with pytest.raises(ConfigError) as error:
-        render_kubeflow(load_objective(repo, *ZONED))
-    assert [problem.path for problem in error.value.problems] == [("@dag", "timezone")]
+def test_a_time_zone_is_a_note_naming_the_installation_setting(repo: Path) -> None:
+    """Kubeflow's recurring runs fire in the installation's zone (the ScheduledWorkflow controller's
+    CRON_SCHEDULE_TIMEZONE): the schedule note says so, and --strict refuses it."""
+    config = load_objective(repo, *ZONED)
+    notes = {note.path[-1]: note.message for note in render_kubeflow(config).notes}
+    assert "CRON_SCHEDULE_TIMEZONE" in notes["timezone"] and "America/New_York" in notes["timezone"]
+    assert "cron '0 0 6 * * *'" in notes["schedule"] and "America/New_York" in notes["schedule"]
+    with pytest.raises(ConfigError):
+        render_kubeflow(config, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        (["", "false", "scheduled", "2026-03-02T03:00:00Z", "r"], "2026-03-01 schedule time"),  # 22:00 EST
+        (["", "false", "scheduled", "2026-07-01T03:30:00Z", "r"], "2026-06-30 schedule time"),  # 23:30 EDT
+        (["", "false", "scheduled", "2026-07-01T04:30:00Z", "r"], "2026-07-01 schedule time"),  # 00:30 EDT
+        (["2026-01-31", "false", "manual", "2026-07-01T03:30:00Z", "r"], "2026-01-31 date param"),
+    ],
+)
+def test_a_zoned_objective_processes_the_day_of_its_zone(repo: Path, inputs: list[str], expected: str) -> None:
+    """As on Airflow: a day-partitioned objective in a time zone processes the zone's date of its schedule time
+    (DST included); a date given at trigger time is taken as it is. The real runtime reads it."""
+    container = _container(repo, ZONED, "exec-clean-sales")
+    assert container["command"][2] == wrapper_script(spark=True, zone="America/New_York")
+    env = {item["name"]: item["value"] for item in container["env"]}
+    probe = "from maxai.runtime import current_task; t = current_task(); print(t.run_date, t.date_source)"
+    pod_form = wrapper_script(spark=False, zone="America/New_York")  # the same run variables, then the command
+    output = _run_wrapper(pod_form, inputs, [sys.executable, "-c", probe], env)
+    assert output.strip().splitlines()[-1] == expected
+
+
+def test_a_schedule_time_that_is_no_time_stops_the_task(repo: Path) -> None:
+    script = wrapper_script(spark=False, zone="America/New_York")
+    result = subprocess.run(
+        ["sh", "-c", script, "maxai", "", "false", "scheduled", "not-a-time", "r", "true"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1 and "cannot take the date of not-a-time in America/New_York" in result.stderr
 
 
 def _documents(repo: Path, parts: tuple[str, ...]) -> list[dict[str, Any]]:
     return list(yaml.safe_load_all(render_kubeflow(load_objective(repo, *parts)).text))
 
 
-@pytest.mark.parametrize(
-    "parts", [parts for parts in EXAMPLES if parts not in REFUSED and parts != ZONED], ids=".".join
-)
+@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
 def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tuple[str, str, str]) -> None:
     documents = _documents(repo, parts)
     pipeline = json_format.ParseDict(documents[0], ir.PipelineSpec())  # unknown fields are errors
@@ -76,9 +111,7 @@ def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tup
             json_format.ParseDict(json_format.MessageToDict(config), messages.KubernetesExecutorConfig())
 
 
-@pytest.mark.parametrize(
-    "parts", [parts for parts in EXAMPLES if parts not in REFUSED and parts != ZONED], ids=".".join
-)
+@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
 def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, str, str]) -> None:
     from maxai import build_dag
 
@@ -125,7 +158,7 @@ def test_pod_settings_reach_the_platform_spec(repo: Path) -> None:
 
 
 def test_no_airflow_template_is_left(repo: Path) -> None:
-    for parts in [parts for parts in EXAMPLES if parts not in REFUSED and parts != ZONED]:
+    for parts in [parts for parts in EXAMPLES if parts not in REFUSED]:
         text = render_kubeflow(load_objective(repo, *parts)).text
         tags = set(re.findall(r"\{\{.*?\}\}", text))
         assert tags == {

@@ -47,25 +47,33 @@ from maxai.runtime.context import (
 
 API_VERSION = "argoproj.io/v1alpha1"
 DAG_TEMPLATE = "main"
+GO_RFC3339 = "2006-01-02T15:04:05Z07:00"
+"""Go's layout of the times Argo gives (``workflow.scheduledTime``, ``workflow.creationTimestamp``)."""
 CRON_NAME_LIMIT = 52
 """Argo refuses longer CronWorkflow names: it appends the scheduled time to name each run."""
 SPARK_SUCCESS = "status.applicationState.state == COMPLETED"
 SPARK_FAILURE = "status.applicationState.state in (FAILED, SUBMISSION_FAILED)"
 
 
-def run_values(scheduled: bool) -> dict[str, str]:
+def run_values(scheduled: bool, zone: str | None = None) -> dict[str, str]:
     """The run-dependent MAXAI_* variables as Argo expressions (evaluated when the workflow runs).
 
     A CronWorkflow's run processes its scheduled time, a Workflow its creation time (both UTC), unless the
     ``date`` parameter is given; a scheduled run given no ``date`` is ``scheduled``, anything else ``manual``.
+    With ``zone`` (an objective partitioned by day in a time zone) the date of that time is taken in the zone,
+    as on Airflow (Argo's controller formats the scheduled time in its own zone, UTC); a ``date`` as it is.
     """
     date = f"workflow.parameters['{DATE_PARAM}']"
     moment = "workflow.scheduledTime" if scheduled else "workflow.creationTimestamp"
     chosen = f"{date} != '' ? {date} : {moment}"
     own_time = "schedule time" if scheduled else "creation time"
+    run_date = f"sprig.substr(0, 10, {chosen})"
+    if zone is not None:
+        in_zone = f"sprig.dateInZone('2006-01-02', sprig.toDate('{GO_RFC3339}', {moment}), '{zone}')"
+        run_date = f"{date} != '' ? sprig.substr(0, 10, {date}) : {in_zone}"
     return {
         ENV_RUN_TIME: f"{{{{={chosen}}}}}",
-        ENV_RUN_DATE: f"{{{{=sprig.substr(0, 10, {chosen})}}}}",
+        ENV_RUN_DATE: f"{{{{={run_date}}}}}",
         ENV_DATE_SOURCE: f"{{{{={date} != '' ? 'date param' : '{own_time}'}}}}",
         ENV_RUN_ID: "{{workflow.name}}",
         ENV_RUN_TYPE: f"{{{{={date} != '' ? 'manual' : 'scheduled'}}}}" if scheduled else "manual",
@@ -182,7 +190,8 @@ def _templates(
     config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode
 ) -> list[argo.Template]:
     names = task_names(config, places, findings, {DAG_TEMPLATE: "the workflow's DAG template"})
-    run = run_values(scheduled)
+    zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
+    run = run_values(scheduled, config.dag.timezone if zoned else None)
     dag = argo.DAGTemplate(tasks=[_dag_task(task, names) for task in config.tasks])
     templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
     for task in config.tasks:

@@ -10,6 +10,7 @@ them into the MAXAI_* run variables, as the Airflow templates do; the image need
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 from google.protobuf import json_format
@@ -57,22 +58,35 @@ _RUNTIME_INPUTS = {  # Kubeflow's placeholders: the recurring run's scheduled ti
 }
 _WRAPPER_INPUTS = (DATE_PARAM, FORCE_PARAM, RUN_TYPE_PARAM, SCHEDULE_TIME_INPUT, RUN_ID_INPUT)
 _EXPORTED = (ENV_RUN_TIME, ENV_RUN_DATE, ENV_DATE_SOURCE, FORCE_ENV, ENV_RUN_TYPE, ENV_RUN_ID)
-RUN_VARIABLES_SCRIPT = f"""\
+
+
+def run_variables_script(zone: str | None = None) -> str:
+    """Sets the run's variables. Arguments: date, force, run type, schedule time, run id, then the task's own
+    command and arguments. With ``zone`` (an objective partitioned by day in a time zone), a run given no date
+    processes the day of its schedule time in that zone, as on Airflow; the ``date`` param is taken as it is."""
+    if zone is None:
+        run_date = f'{ENV_RUN_DATE}=$(printf %.10s "${ENV_RUN_TIME}")\n'
+    else:
+        run_date = (
+            f'if [ -n "$1" ]; then {ENV_RUN_DATE}=$(printf %.10s "${ENV_RUN_TIME}")\n'
+            f'else {ENV_RUN_DATE}=$(TZ={shlex.quote(zone)} date -d "${ENV_RUN_TIME}" +%Y-%m-%d) || '
+            f'{{ echo "maxai: cannot take the date of ${ENV_RUN_TIME} in {zone}" >&2; exit 1; }}; fi\n'
+        )
+    return f"""\
 if [ -n "$1" ]; then {ENV_RUN_TIME}=$1 {ENV_DATE_SOURCE}='date param'
 else {ENV_RUN_TIME}=$4 {ENV_DATE_SOURCE}='schedule time'; fi
-{ENV_RUN_DATE}=$(printf %.10s "${ENV_RUN_TIME}")
-case $2 in true|True|1) {FORCE_ENV}=1 ;; *) {FORCE_ENV}= ;; esac
+{run_date}case $2 in true|True|1) {FORCE_ENV}=1 ;; *) {FORCE_ENV}= ;; esac
 {ENV_RUN_TYPE}=$3 {ENV_RUN_ID}=$5
 export {" ".join(_EXPORTED)}
 shift 5
 """
-"""Arguments: date, force, run type, schedule time, run id, then the task's own command and arguments."""
 
 
-def wrapper_script(spark: bool, extra: tuple[str, ...] = ()) -> str:
+def wrapper_script(spark: bool, extra: tuple[str, ...] = (), zone: str | None = None) -> str:
     """The wrapper; each name of ``extra`` (``MAXAI_ITEM`` of a ``for_each`` task, ``MAXAI_RUN_PARAMS``) takes one
-    more argument after the run's. A Spark task's driver gets them all as spark.kubernetes.driverEnv.*."""
-    script = RUN_VARIABLES_SCRIPT + "".join(f"{name}=$1\nexport {name}\nshift\n" for name in extra)
+    more argument after the run's. A Spark task's driver gets them all as spark.kubernetes.driverEnv.*. ``zone``:
+    see :func:`run_variables_script`."""
+    script = run_variables_script(zone) + "".join(f"{name}=$1\nexport {name}\nshift\n" for name in extra)
     if not spark:
         return script + 'exec "$@"\n'
     conf = " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in (*_EXPORTED, *extra))
@@ -219,12 +233,13 @@ def _container(
         [_placeholder(name) for name in _WRAPPER_INPUTS] + _item_argument(task) + ([run_params] if run_params else [])
     )
     extra = ((ENV_ITEM,) if task.params.for_each else ()) + ((ENV_RUN_PARAMS,) if run_params else ())
+    zone = config.dag.timezone if config.dag.partition == "day" and config.dag.timezone != "UTC" else None
     container: dict[str, Any] = {"env": [{"name": key, "value": value} for key, value in env.items()]}
     if task.kind == "spark":
         arguments = in_image(config, task, places, findings)
         container.update(
             image=spark_image(task, places, findings),
-            command=["sh", "-c", wrapper_script(True, extra), "maxai"],
+            command=["sh", "-c", wrapper_script(True, extra, zone), "maxai"],
             args=[*inputs, *submit_command(arguments, env)],
         )
         return container, None
@@ -240,7 +255,7 @@ def _container(
         )
     container.update(
         image=task.arguments["image"],
-        command=["sh", "-c", wrapper_script(False, extra), "maxai"],
+        command=["sh", "-c", wrapper_script(False, extra, zone), "maxai"],
         args=[*inputs, *task.arguments.get("cmds", []), *task.arguments.get("arguments", [])],
     )
     resources = pod.resources()
@@ -282,8 +297,9 @@ def _schedule_note(config: ObjectiveConfig, places: Places, findings: Findings) 
         advice = "start one run by hand"
     else:
         cron = "0 " + CRON_PRESETS.get(settings.schedule, settings.schedule)
+        zone_text = "UTC" if settings.timezone == "UTC" else f"{settings.timezone}: see timezone"
         advice = (
-            f"create a recurring run with cron {cron!r} (Kubeflow's cron has seconds first; UTC), "
+            f"create a recurring run with cron {cron!r} (Kubeflow's cron has seconds first; {zone_text}), "
             f"max_concurrency {settings.max_active_runs}, {'catchup' if settings.catchup else 'no_catchup'}, "
             f"start time {utc_timestamp(settings.start_date)}"
             + (f", end time {utc_timestamp(settings.end_date)}" if settings.end_date else "")

@@ -59,6 +59,11 @@ def both(handling: Handling) -> Rule:
 _AIRFLOW_POOLS = "Airflow's pools, queues and priorities have no counterpart; remove it for this target"
 _OPERATOR_ONLY = "how Airflow's operator drives the pod; the target's controller runs pods itself"
 _NO_SCHEDULE_ON_KFP = "part of the recurring run (see schedule)"
+KUBEFLOW_ZONE_NOTE = (
+    "a recurring run fires in its Kubeflow installation's time zone, one for all runs (CRON_SCHEDULE_TIMEZONE of "
+    "the ScheduledWorkflow controller, UTC unless set): create this objective's where that is {zone}; a run "
+    "given no date processes the day of its schedule time in {zone}"
+)
 
 
 def _schedule_refusal(value: Any, target: str, instead: str) -> str | None:
@@ -76,8 +81,8 @@ DAG_RULES: dict[str, Rule] = {
     "timezone": Rule(
         to("CronWorkflow spec.timezone"),
         to(
-            "error unless UTC",
-            refuse=unless(lambda value: value == "UTC", "Kubeflow Pipelines' recurring runs have no time zone"),
+            "the wrapper's run date (a day of the zone); note unless UTC: the recurring run's time zone",
+            note=lambda value, _config: None if value == "UTC" else KUBEFLOW_ZONE_NOTE.format(zone=value),
         ),
     ),
     "schedule": Rule(
