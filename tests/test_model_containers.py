@@ -269,3 +269,12 @@ def test_a_failing_handler_fails_the_rendered_train_step(
     assert result.returncode == 1
     assert "maxai: train step failed: RuntimeError: training failed in MLflow run" in result.stderr
     assert not (tmp_path / "mlflow_run_id").exists()
+
+
+def test_every_key_of_a_step_has_its_place_in_the_docs_table() -> None:
+    """A key added to the model kind later must be given a place on Argo and Kubeflow (docs/render.rst)."""
+    from maxai.config.models import OperatorArgs
+    from maxai.kinds.model.config import ModelStep
+    from maxai.kinds.model.container import ON_CONTAINERS
+
+    assert set(ON_CONTAINERS) == set(ModelStep.model_fields) - set(OperatorArgs.model_fields)

@@ -20,6 +20,35 @@ TRACKING_KEYS = {
     "MLFLOW_TRACKING_TOKEN": True,
 }
 """The Secret's keys the step reads, and whether each may be missing (a server without authentication)."""
+_SECRET = "the ``mlflow_secret_name`` Secret"
+ON_CONTAINERS: dict[str, tuple[str, str]] = {
+    "step": ("``run_step train|register|deploy``", "``run_step train|register|deploy``"),
+    "conn_id": (
+        f"note unless ``mlflow_default``: MLflow is reached through {_SECRET}",
+        f"note unless ``mlflow_default``: MLflow is reached through {_SECRET}",
+    ),
+    "experiment": ("``--experiment`` (default: the DAG id)", "``--experiment`` (default: the DAG id)"),
+    "model_name": ("``--model-name``", "``--model-name``"),
+    "train_task": (
+        "input ``mlflow_run_id``: ``{{tasks.T.outputs.parameters.mlflow_run_id}}``",
+        "input ``upstream--mlflow_run_id``: ``taskOutputParameter`` of T",
+    ),
+    "artifact_path": ("``--artifact-path``", "``--artifact-path``"),
+    "register_task": (
+        "input ``model_version``: ``{{tasks.T.outputs.parameters.model_version}}``",
+        "input ``upstream--model_version``: ``taskOutputParameter`` of T",
+    ),
+    "alias": ("``--alias``", "``--alias``"),
+    "gate": ("``--gate`` (JSON); a failing gate ends the step successfully", "``--gate`` (JSON); likewise"),
+    "poll_interval": ("``--poll-interval``", "``--poll-interval``"),
+    "wait_timeout": ("``--wait-timeout``", "``--wait-timeout``"),
+    "image": ("the container's image (required)", "the executor's image (required)"),
+    "mlflow_secret_name": (
+        "``secretKeyRef`` of each ``MLFLOW_TRACKING_*`` variable",
+        "``secretAsEnv`` in the platform spec",
+    ),
+}
+"""Where each key of a step goes on Argo and on Kubeflow, for docs/render.rst (a test checks every key is here)."""
 
 
 def _waiting(arguments: dict[str, object]) -> list[str]:
