@@ -278,3 +278,13 @@ def test_every_key_of_a_step_has_its_place_in_the_docs_table() -> None:
     from maxai.kinds.model.container import ON_CONTAINERS
 
     assert set(ON_CONTAINERS) == set(ModelStep.model_fields) - set(OperatorArgs.model_fields)
+
+
+def test_the_entry_point_imports_no_airflow() -> None:
+    """The step's image holds maxai and mlflow-skinny, not Airflow."""
+    probe = (
+        "import sys, maxai.kinds.model.run_step; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('airflow', 'mlflow')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
