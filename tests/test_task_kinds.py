@@ -51,6 +51,25 @@ _PACKAGE = {
             tasks: list[EchoTask] = Field(min_length=1, description="Echo tasks")
             not_secrets: NotSecrets = Field(default_factory=list)
     """,
+    "container.py": """
+        from maxai.kinds import ContainerStep, UpstreamValue
+
+
+        def step(request):
+            message = request.arguments["message"]
+            if request.task.name == "hello":
+                said = request.output_path("said")
+                return ContainerStep(
+                    image="busybox:1.36",
+                    command=["sh", "-c", 'echo "$0" | tee "$1"', message, said],
+                    outputs={"said": said},
+                )
+            return ContainerStep(
+                image="busybox:1.36",
+                command=["echo", message, "after", request.input("heard")],
+                inputs={"heard": UpstreamValue("hello", "said", ("message",))},
+            )
+    """,
     "operator.py": """
         import os
 
@@ -197,13 +216,54 @@ def test_a_third_party_kind_shows_and_draws(echo_site: Path, example_repo: Path)
 
 def test_renderers_refuse_a_kind_they_cannot_translate(echo_site: Path, example_repo: Path) -> None:
     from maxai.render.argo import argo_document
+    from maxai.render.kubeflow import kubeflow_documents
 
     _echoes(example_repo, {"echo_config.json": _ECHO})
     config = load_objective(example_repo, "retail", "echo_jobs", "daily", use_cache=False)
-    with pytest.raises(ConfigError, match="no Argo Workflows translation of 'echo' tasks") as raised:
-        argo_document(config)
-    assert raised.value.problems[0].file.endswith("daily/echo_config.json")
-    assert raised.value.problems[0].line is not None
+    for render, label in ((argo_document, "Argo Workflows"), (kubeflow_documents, "Kubeflow Pipelines")):
+        with pytest.raises(ConfigError, match=f"no {label} translation of 'echo' tasks") as raised:
+            render(config)
+        assert raised.value.problems[0].file.endswith("daily/echo_config.json")
+        assert raised.value.problems[0].path == ("tasks", 0, "name")
+        assert raised.value.problems[0].line is not None
+
+
+def test_a_third_party_kind_with_a_container_step_renders(
+    echo_site: Path, example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renderers use any kind's ``container_step``: values handed on as Argo parameters and Kubeflow outputs."""
+    import dataclasses
+
+    from google.protobuf import json_format
+    from kfp.pipeline_spec import pipeline_spec_pb2 as ir
+
+    from maxai.render.argo import argo_document
+    from maxai.render.kubeflow import kubeflow_documents
+    from tests.render_schemas import argo_validator, errors
+
+    echo = task_kinds()["echo"]
+    monkeypatch.setitem(
+        task_kinds(), "echo", dataclasses.replace(echo, container_step="maxai_echo_kind.container:step")
+    )
+    _echoes(example_repo, {"echo_config.json": _ECHO})
+    config = load_objective(example_repo, "retail", "echo_jobs", "daily", use_cache=False)
+    document, _ = argo_document(config)
+    assert errors(argo_validator("Workflow"), document) == []
+    templates = {template["name"]: template for template in document["spec"]["templates"]}
+    assert templates["hello"]["outputs"]["parameters"][0]["valueFrom"]["path"] == "/tmp/maxai/outputs/said"
+    assert templates["goodbye"]["container"]["command"] == ["echo", "goodbye", "after", "{{inputs.parameters.heard}}"]
+    [step] = [task for task in templates["main"]["dag"]["tasks"] if task["name"] == "goodbye"]
+    assert step["arguments"]["parameters"] == [{"name": "heard", "value": "{{tasks.hello.outputs.parameters.said}}"}]
+    documents, _ = kubeflow_documents(config)
+    pipeline = json_format.ParseDict(documents[0], ir.PipelineSpec())
+    source = pipeline.root.dag.tasks["goodbye"].inputs.parameters["upstream--heard"].task_output_parameter
+    assert (source.producer_task, source.output_parameter_key) == ("hello", "said")
+
+    # a value taken from a task that runs later is refused at the key that names it
+    _echoes(example_repo, {"echo_config.json": {"tasks": [{**_ECHO["tasks"][1], "task_id": 0}, _ECHO["tasks"][0]]}})
+    with pytest.raises(ConfigError, match="takes 'said' from task 'hello', which does not run before it") as raised:
+        argo_document(load_objective(example_repo, "retail", "echo_jobs", "daily", use_cache=False))
+    assert raised.value.problems[0].path == ("tasks", 0, "echo", "message")
 
 
 @pytest.mark.airflow

@@ -99,6 +99,9 @@ class TaskKind:
     """``(arguments) -> "required" | "optional" | "never"``: the same, decided per task (overrides ``calls_function``)."""
     no_function: str = "does not call a handler"
     """Completes "'<task>' ..., and 'function' is never called"."""
+    container_step: str | None = None
+    """``(maxai.kinds.containers.ContainerRequest) -> ContainerStep | None``: the task as a container step, for
+    ``maxai render argo`` and ``maxai render kubeflow`` (None once it refused); a kind without it is refused there."""
 
     def __post_init__(self) -> None:
         if not _KIND_NAME.match(self.name):

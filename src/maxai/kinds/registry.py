@@ -87,7 +87,15 @@ def source_files(kind: TaskKind) -> list[str]:
     """
     if kind.name in BUILTIN_KINDS:
         return []
-    optional = (kind.arguments, kind.normalise, kind.clean, kind.check_data, kind.check, kind.function_use)
+    optional = (
+        kind.arguments,
+        kind.normalise,
+        kind.clean,
+        kind.check_data,
+        kind.check,
+        kind.function_use,
+        kind.container_step,
+    )
     references = [kind.model, kind.build, *optional]
     packages = dict.fromkeys(reference.partition(":")[0].split(".")[0] for reference in references if reference)
     files: list[str] = []

@@ -16,8 +16,10 @@ from hera.workflows import models as argo
 
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
-from maxai.render.argo_pods import pod_template, retry_strategy, timeout
-from maxai.render.coverage import SparkMode, check_coverage
+from maxai.kinds.containers import ContainerStep
+from maxai.render.argo_pods import container_step_template, pod_template, retry_strategy, timeout
+from maxai.render.container_steps import container_steps, is_container_kind
+from maxai.render.coverage import TARGET_LABELS, SparkMode, check_coverage
 from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, tags, utc_timestamp
 from maxai.render.environment import (
@@ -53,6 +55,8 @@ CRON_NAME_LIMIT = 52
 """Argo refuses longer CronWorkflow names: it appends the scheduled time to name each run."""
 SPARK_SUCCESS = "status.applicationState.state == COMPLETED"
 SPARK_FAILURE = "status.applicationState.state in (FAILED, SUBMISSION_FAILED)"
+OUTPUTS_DIR = "/tmp/maxai/outputs"
+"""Where a container step writes the values later steps take (Argo reads them as output parameters)."""
 
 
 def run_values(scheduled: bool, zone: str | None = None) -> dict[str, str]:
@@ -172,8 +176,9 @@ def _item_variable(task: ResolvedTask) -> dict[str, str]:
     return {ENV_ITEM: text} if text is not None else {}
 
 
-def _dag_task(task: ResolvedTask, names: dict[str, str]) -> argo.DAGTask:
-    """The task's step in the DAG template: one step per value for a ``for_each`` task (``withItems``)."""
+def _dag_task(task: ResolvedTask, names: dict[str, str], container: ContainerStep | None) -> argo.DAGTask:
+    """The task's step in the DAG template: one step per value for a ``for_each`` task (``withItems``); a
+    container step's inputs are the output parameters of the tasks that produce them."""
     step = argo.DAGTask(
         name=names[task.name],
         template=names[task.name],
@@ -183,6 +188,13 @@ def _dag_task(task: ResolvedTask, names: dict[str, str]) -> argo.DAGTask:
         ((key, values),) = task.params.for_each.items()
         step.with_items = [argo.Item(value) for value in values]
         step.arguments = argo.Arguments(parameters=[argo.Parameter(name=key, value="{{item}}")])
+    elif container is not None and container.inputs:
+        step.arguments = argo.Arguments(
+            parameters=[
+                argo.Parameter(name=name, value=f"{{{{tasks.{names[value.task]}.outputs.parameters.{value.output}}}}}")
+                for name, value in container.inputs.items()
+            ]
+        )
     return step
 
 
@@ -192,12 +204,24 @@ def _templates(
     names = task_names(config, places, findings, {DAG_TEMPLATE: "the workflow's DAG template"})
     zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
     run = run_values(scheduled, config.dag.timezone if zoned else None)
-    dag = argo.DAGTemplate(tasks=[_dag_task(task, names) for task in config.tasks])
+    containers = container_steps(
+        config,
+        places,
+        findings,
+        TARGET_LABELS["argo"],
+        lambda name: f"{{{{inputs.parameters.{name}}}}}",
+        lambda name: f"{OUTPUTS_DIR}/{name}",
+    )
+    dag = argo.DAGTemplate(tasks=[_dag_task(task, names, containers.get(task.name)) for task in config.tasks])
     templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
     for task in config.tasks:
         env = {**task_variables(config, task, run), **_run_params_variable(config), **_item_variable(task)}
         if task.kind == "spark":
             template = _spark_template(config, task, names[task.name], env, places, findings, spark)
+        elif is_container_kind(task.kind):
+            if task.name not in containers:
+                continue  # refused: the findings say why
+            template = container_step_template(containers[task.name], names[task.name], env, maxai_labels(config))
         else:
             template = pod_template(task, names[task.name], env, maxai_labels(config), places, findings)
         if task.params.for_each:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.errors import JsonPath
+from maxai.kinds.containers import ContainerStep
 from maxai.render.findings import Findings
 from maxai.render.places import Places
 
@@ -168,4 +169,39 @@ def pod_template(
         init_containers=objects.many(argo.UserContainer, "init_containers") or None,
         volumes=objects.many(argo.Volume, "volumes") + secret_volumes or None,
         pod_spec_patch=json.dumps(patch, sort_keys=True) if patch else None,
+    )
+
+
+def container_step_template(
+    step: ContainerStep, name: str, env: dict[str, str], labels: dict[str, str]
+) -> argo.Template:
+    """The container template of a task whose kind describes it as a container step (``TaskKind.container_step``):
+    its outputs are output parameters read from the files it writes, its inputs input parameters."""
+    secret_env = [
+        argo.EnvVar(
+            name=variable,
+            value_from=argo.EnvVarSource(
+                secret_key_ref=argo.SecretKeySelector(
+                    name=source.secret, key=source.key, optional=source.optional or None
+                )
+            ),
+        )
+        for variable, source in step.secret_env.items()
+    ]
+    container = argo.Container(
+        image=step.image,
+        command=step.command,
+        args=step.args or None,
+        env=[argo.EnvVar(name=key, value=value) for key, value in {**env, **step.env}.items()] + secret_env,
+    )
+    outputs = [
+        argo.Parameter(name=output, value_from=argo.ValueFrom(path=path)) for output, path in step.outputs.items()
+    ]
+    inputs = [argo.Parameter(name=value) for value in step.inputs]
+    return argo.Template(
+        name=name,
+        container=container,
+        metadata=argo.Metadata(labels=labels),
+        inputs=argo.Inputs(parameters=inputs) if inputs else None,
+        outputs=argo.Outputs(parameters=outputs) if outputs else None,
     )

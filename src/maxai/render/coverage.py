@@ -11,15 +11,13 @@ from pydantic import BaseModel
 
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.errors import JsonPath, Problem
+from maxai.render.container_steps import hook_owns, is_translated
 from maxai.render.deployment import check_data_folders
 from maxai.render.findings import Findings
 from maxai.render.places import Places
 from maxai.render.pod_rules import POD_RULES
 from maxai.render.rules import DAG_RULES, DEFAULT_ARGS_RULES, TASK_RULES, Handling, Rule
 from maxai.render.spark_rules import SPARK_RULES
-
-RENDERED_KINDS = ("spark", "kubepod")
-"""The task kinds the Argo and Kubeflow renderers translate."""
 
 Target = Literal["argo", "kubeflow"]
 SparkMode = Literal["operator", "submit"]
@@ -96,12 +94,13 @@ def check_coverage(
 ) -> None:
     """Refuse (or note) every setting of ``config`` that ``target`` cannot express.
 
-    A task of a kind the target has no translation for (any kind but ``spark`` and ``kubepod``) is refused
-    at once: nothing else of the objective is rendered.
+    A task of a kind the target has no translation for (any kind but ``spark`` and ``kubepod`` that has no
+    ``container_step`` function) is refused at once: nothing else of the objective is rendered. The keys of a
+    container kind's own arguments are its function's to translate or refuse; BaseOperator's are judged here.
     """
     label = TARGET_LABELS[target]
     for task in config.tasks:
-        if task.kind not in RENDERED_KINDS:
+        if not is_translated(task.kind):
             findings.refuse(
                 places.task_entry(
                     task, "name", f"not rendered for {label}: maxai has no {label} translation of {task.kind!r} tasks"
@@ -139,6 +138,8 @@ def check_coverage(
                 )
             )
         for key, value in task.arguments.items():
+            if hook_owns(task, key):
+                continue
             handling = _task_handling(task, key, target, spark)
             _judge(handling, value, config, target, findings, functools.partial(places.task, task, (key,)))
         for path, text in _strings(task.arguments, ()):

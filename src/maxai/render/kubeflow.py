@@ -19,7 +19,9 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 from maxai import __version__
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
-from maxai.render.coverage import check_coverage
+from maxai.kinds.containers import ContainerStep
+from maxai.render.container_steps import container_steps, is_container_kind
+from maxai.render.coverage import TARGET_LABELS, check_coverage
 from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, utc_timestamp
 from maxai.render.environment import (
@@ -31,6 +33,7 @@ from maxai.render.environment import (
 )
 from maxai.render.findings import Findings, Rendered
 from maxai.render.kubeflow_platform import KubeflowPod
+from maxai.render.kubeflow_steps import declare_parameters, input_placeholder, output_file, platform_config, wire_inputs
 from maxai.render.naming import kubernetes_name, objective_name, task_names
 from maxai.render.places import Places
 from maxai.render.run_params import run_params_json, written_params
@@ -143,8 +146,10 @@ def _item_type(task: ResolvedTask) -> Any:
     return ir.ParameterType.NUMBER_INTEGER if all(isinstance(v, int) for v in values) else ir.ParameterType.STRING
 
 
-def _component(config: ObjectiveConfig, label: str, task: ResolvedTask) -> ir.ComponentSpec:
+def _component(config: ObjectiveConfig, label: str, task: ResolvedTask, step: ContainerStep | None) -> ir.ComponentSpec:
     component = ir.ComponentSpec(executor_label=label)
+    if step is not None:
+        declare_parameters(component, step)
     kinds = {
         **_pipeline_inputs(config),
         SCHEDULE_TIME_INPUT: ir.ParameterType.STRING,
@@ -163,7 +168,11 @@ def loop_name(name: str) -> str:
 
 
 def _pipeline_task(
-    config: ObjectiveConfig, task: ResolvedTask, names: dict[str, str], channel: str = ""
+    config: ObjectiveConfig,
+    task: ResolvedTask,
+    names: dict[str, str],
+    channel: str = "",
+    step: ContainerStep | None = None,
 ) -> ir.PipelineTaskSpec:
     """The task's spec in a DAG; in a loop's DAG (``channel``: the loop's prefix) its pipeline inputs come from
     the loop's inputs, its value from the loop's item, and its dependencies belong to the loop."""
@@ -179,6 +188,8 @@ def _pipeline_task(
         spec.inputs.parameters[key].component_input_parameter = LOOP_ITEM_INPUT
     for parameter, placeholder in _RUNTIME_INPUTS.items():
         spec.inputs.parameters[parameter].runtime_value.constant.string_value = placeholder
+    if step is not None:
+        wire_inputs(spec, step, names)
     defaults, arguments = config.dag.default_args, task.arguments
     retries = arguments.get("retries", defaults.retries)
     if retries:
@@ -224,9 +235,9 @@ def _item_argument(task: ResolvedTask) -> list[str]:
 
 
 def _container(
-    config: ObjectiveConfig, task: ResolvedTask, places: Places, findings: Findings
+    config: ObjectiveConfig, task: ResolvedTask, places: Places, findings: Findings, step: ContainerStep | None
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The executor's container (as JSON) and, for a pod task, its Kubernetes platform config."""
+    """The executor's container (as JSON) and, for a pod task or a container step, its Kubernetes platform config."""
     env = task_variables(config, task, None)
     run_params = run_params_json(config, _placeholder)
     inputs = (
@@ -243,6 +254,14 @@ def _container(
             args=[*inputs, *submit_command(arguments, env)],
         )
         return container, None
+    if step is not None:
+        container["env"] += [{"name": key, "value": value} for key, value in step.env.items()]
+        container.update(
+            image=step.image,
+            command=["sh", "-c", wrapper_script(False, extra, zone), "maxai"],
+            args=[*inputs, *step.command, *step.args],
+        )
+        return container, platform_config(step, maxai_labels(config))
     pod = KubeflowPod(task, places, findings)
     if not task.arguments.get("cmds"):
         findings.refuse(
@@ -315,6 +334,7 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
     check_coverage(config, "kubeflow", places, findings, "submit")
     loops = {loop_name(kubernetes_name(task.name)): f"the loop of task {task.name!r}" for task in config.tasks}
     names = task_names(config, places, findings, loops)
+    steps = container_steps(config, places, findings, TARGET_LABELS["kubeflow"], input_placeholder, output_file)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
     pipeline.pipeline_info.name = objective_name(config)
     pipeline.pipeline_info.display_name = config.dag_id
@@ -323,18 +343,20 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
     executors: dict[str, Any] = {}
     platform: dict[str, Any] = {}
     for task in config.tasks:
-        name = names[task.name]
+        name, step = names[task.name], steps.get(task.name)
+        if is_container_kind(task.kind) and step is None:
+            continue  # refused: the findings say why
         if task.params.for_each:
             loop, component = _loop(config, task, names)
             pipeline.root.dag.tasks[loop.task_info.name].CopyFrom(loop)
             pipeline.components[loop.component_ref.name].CopyFrom(component)
         else:
-            pipeline.root.dag.tasks[name].CopyFrom(_pipeline_task(config, task, names))
-        pipeline.components[f"comp-{name}"].CopyFrom(_component(config, f"exec-{name}", task))
-        container, platform_config = _container(config, task, places, findings)
+            pipeline.root.dag.tasks[name].CopyFrom(_pipeline_task(config, task, names, step=step))
+        pipeline.components[f"comp-{name}"].CopyFrom(_component(config, f"exec-{name}", task, step))
+        container, kubernetes = _container(config, task, places, findings, step)
         executors[f"exec-{name}"] = {"container": container}
-        if platform_config:
-            platform[f"exec-{name}"] = platform_config
+        if kubernetes:
+            platform[f"exec-{name}"] = kubernetes
     pipeline.deployment_spec.update({"executors": executors})
     _run_level(config, "namespace", "namespace", places, findings)
     _run_level(config, "service_account_name", "service account", places, findings)

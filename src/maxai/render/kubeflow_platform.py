@@ -20,7 +20,7 @@ _GPU = "nvidia.com/gpu"
 _MOUNT_FIELDS = frozenset({"name", "mountPath", "readOnly", "subPath"})
 
 
-def _named(name: str) -> dict[str, Any]:
+def named_parameter(name: str) -> dict[str, Any]:
     """A constant name in the parameter form Kubeflow backends read first (beside the deprecated plain field)."""
     return {"runtimeValue": {"constant": name}}
 
@@ -80,7 +80,7 @@ class KubeflowPod:
                 )
             if "persistentVolumeClaim" in volume:
                 claim = volume["persistentVolumeClaim"]
-                entry = {**where, "pvcNameParameter": _named(claim["claimName"])}
+                entry = {**where, "pvcNameParameter": named_parameter(claim["claimName"])}
                 if mount.get("subPath"):
                     entry["subPath"] = mount["subPath"]
                 config.setdefault("pvcMount", []).append(entry)
@@ -95,13 +95,13 @@ class KubeflowPod:
                 config.setdefault("emptyDirMounts", []).append(empty)
             elif "secret" in volume and set(volume["secret"]) <= {"secretName", "optional"}:
                 name = volume["secret"]["secretName"]
-                source = {"secretName": name, "secretNameParameter": _named(name), **where}
+                source = {"secretName": name, "secretNameParameter": named_parameter(name), **where}
                 config.setdefault("secretAsVolume", []).append(
                     {**source, "optional": bool(volume["secret"].get("optional"))}
                 )
             elif "configMap" in volume and set(volume["configMap"]) <= {"name", "optional"}:
                 name = volume["configMap"]["name"]
-                source = {"configMapName": name, "configMapNameParameter": _named(name), **where}
+                source = {"configMapName": name, "configMapNameParameter": named_parameter(name), **where}
                 config.setdefault("configMapAsVolume", []).append(
                     {**source, "optional": bool(volume["configMap"].get("optional"))}
                 )
@@ -117,13 +117,17 @@ class KubeflowPod:
             name = secret["secret"]
             if secret["deploy_type"] == "volume":
                 config.setdefault("secretAsVolume", []).append(
-                    {"secretName": name, "secretNameParameter": _named(name), "mountPath": secret["deploy_target"]}
+                    {
+                        "secretName": name,
+                        "secretNameParameter": named_parameter(name),
+                        "mountPath": secret["deploy_target"],
+                    }
                 )
             elif secret.get("key") is not None:
                 config.setdefault("secretAsEnv", []).append(
                     {
                         "secretName": name,
-                        "secretNameParameter": _named(name),
+                        "secretNameParameter": named_parameter(name),
                         "keyToEnv": [{"secretKey": secret["key"], "envVar": secret["deploy_target"]}],
                     }
                 )
@@ -171,7 +175,7 @@ class KubeflowPod:
         pull_secrets = [secret["name"] for secret in arguments.get("image_pull_secrets") or [] if secret.get("name")]
         if pull_secrets:
             config["imagePullSecret"] = [
-                {"secretName": name, "secretNameParameter": _named(name)} for name in pull_secrets
+                {"secretName": name, "secretNameParameter": named_parameter(name)} for name in pull_secrets
             ]
         self._volume_mounts(config)
         self._secrets(config)

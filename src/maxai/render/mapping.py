@@ -1,8 +1,10 @@
-"""The rules of ``rules``, ``spark_rules`` and ``pod_rules`` as the reStructuredText tables of docs/render.rst
+"""The rules of ``rules``, ``spark_rules`` and ``pod_rules`` (and where the model kind's container steps put
+each key) as the reStructuredText tables of docs/render.rst
 (``python -m maxai.render.mapping`` prints them; a test keeps the page in step)."""
 
 from __future__ import annotations
 
+from maxai.kinds.model.container import ON_CONTAINERS
 from maxai.render.pod_rules import POD_RULES
 from maxai.render.rules import DAG_RULES, DEFAULT_ARGS_RULES, TASK_RULES, Handling, Rule
 from maxai.render.spark_rules import SPARK_RULES
@@ -12,7 +14,11 @@ END = ".. end of mapping tables"
 
 
 def _cell(handling: Handling) -> str:
-    return handling.where.replace("\\", "\\\\").replace("*", "\\*").replace("|", "\\|")
+    return _escaped(handling.where)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("|", "\\|")
 
 
 def _table(title: str, headers: tuple[str, str, str], rows: list[tuple[str, str, str]]) -> str:
@@ -37,13 +43,18 @@ def mapping_tables() -> str:
     tables = [
         _table("py_config.json ``@dag``", targets, _rows(DAG_RULES)),
         _table("py_config.json ``@dag.default_args``", targets, _rows(DEFAULT_ARGS_RULES)),
-        _table("Every task (``spark_submit_conf`` and pod ``conf``)", targets, _rows(TASK_RULES)),
+        _table("Every task (``spark_submit_conf``, pod ``conf``, model step ``model``)", targets, _rows(TASK_RULES)),
         _table(
             "Spark tasks: spark_config.json",
             spark,
             [(f"``{key}``", _cell(rule.operator), _cell(rule.submit)) for key, rule in SPARK_RULES.items()],
         ),
         _table("Pod tasks: kubepod_config.json ``conf``", targets, _rows(POD_RULES)),
+        _table(
+            "Model steps: model_config.json ``model`` (the step's container: ``python -m maxai.kinds.model.run_step``)",
+            targets,
+            [(f"``{key}``", _escaped(argo), _escaped(kubeflow)) for key, (argo, kubeflow) in ON_CONTAINERS.items()],
+        ),
     ]
     return f"{BEGIN}\n\n" + "\n".join(tables) + f"\n{END}\n"
 

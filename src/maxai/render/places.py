@@ -10,9 +10,7 @@ from maxai.config.layout import CONFIGS_DIR, DAG_SECTION, PY_CONFIG
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.reading import objective_folders, read_layers
 from maxai.errors import JsonPath, Problem
-
-TASK_SECTION = {"spark": "spark_submit_conf", "kubepod": "conf"}
-"""The key of a task entry that holds its operator arguments, by task kind."""
+from maxai.kinds.registry import kind_named
 
 
 class Places:
@@ -55,17 +53,19 @@ class Places:
         file_name, tasks, index = self._task_index(task)
         if index is None:
             return Problem(task.source, ("tasks",), message)
+        section = kind_named(task.kind).section
+        own = tasks[index].get(section) or {}
         if task.kind == "spark" and path[:1] == ("conf",) and len(path) > 1:
-            own_conf = (tasks[index].get(TASK_SECTION["spark"]) or {}).get("conf") or {}
-            if path[1] not in own_conf:  # the global conf set it
+            if path[1] not in (own.get("conf") or {}):  # the global conf set it
                 return self._problem(file_name, path, message)
-        section = TASK_SECTION.get(task.kind, "conf")
+        elif path and path[0] not in own and path[0] != "tasks" and path[0] in (self._merged_data(file_name) or {}):
+            return self._problem(file_name, path, message)  # a key of the whole file the task took (model's image)
         return self._problem(file_name, ("tasks", index, section, *path), message)
 
     def task_sets(self, task: ResolvedTask, key: str) -> bool:
         """Whether the task's own operator arguments in its config files set ``key``."""
         _, tasks, index = self._task_index(task)
-        return index is not None and key in (tasks[index].get(TASK_SECTION[task.kind]) or {})
+        return index is not None and key in (tasks[index].get(kind_named(task.kind).section) or {})
 
     def task_entry(self, task: ResolvedTask, key: str, message: str) -> Problem:
         """A problem with a key of the task's entry itself (``name``, ``depends_on``)."""

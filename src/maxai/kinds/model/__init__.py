@@ -13,5 +13,7 @@ KIND = TaskKind(
     section="model",
     check="maxai.kinds.model.config:check",
     function_use="maxai.kinds.model.config:function_use",
+    arguments="maxai.kinds.model.config:task_arguments",
+    container_step="maxai.kinds.model.container:container_step",
     no_function="is a model register or deploy step: it talks to MLflow only",
 )

@@ -1,21 +1,38 @@
 """``model_config.json``: train, register and deploy steps of a model tracked in MLflow. No Airflow import.
 
 Each task entry is one step; its ``model`` object says which (``step``) and holds that step's keys.
-MLflow is reached through an Airflow Connection (``conn_id``): its address and credentials never
-appear in the config, whose secrets are rejected like every other file's.
+MLflow is reached through an Airflow Connection (``conn_id``) under Airflow, and through a Kubernetes Secret
+(``mlflow_secret_name``) on Argo and Kubeflow: its address and credentials never appear in the config, whose
+secrets are rejected like every other file's.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, StringConstraints, model_validator
 
 from maxai.config.models import NonEmptyStr, NotSecrets, OperatorArgs, Seconds, StrictModel, TaskBase, TaskName
 from maxai.kinds.api import KindContext
 
 Step = Literal["train", "register", "deploy"]
+KubernetesName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")]
+"""A Secret's name: a DNS subdomain (lower-case letters, digits, '-' and '.')."""
 MLFLOW_CONNECTION = "mlflow_default"
+MLFLOW_SECRET = "mlflow-tracking"
+"""The Kubernetes Secret a step reads MLflow's address and credentials from outside Airflow, unless told another."""
+CONTAINER_ONLY = frozenset({"image", "mlflow_secret_name"})
+"""Keys that only ``maxai render argo``/``kubeflow`` read: the Airflow operators never get them."""
+_IMAGE_HELP = (
+    "Outside Airflow (maxai render argo, kubeflow): the image a step runs in. It must hold maxai, mlflow-skinny "
+    "and the domain's code in /opt/maxai/usecases/<domain> (the image of maxaiusecases/<domain>/Dockerfile); "
+    "Airflow ignores it"
+)
+_SECRET_HELP = (
+    "Outside Airflow (maxai render argo, kubeflow): the Kubernetes Secret whose keys MLFLOW_TRACKING_URI and, "
+    "when the server wants them, MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD and MLFLOW_TRACKING_TOKEN "
+    "become the step's environment; Airflow uses conn_id instead"
+)
 
 
 class MetricGate(StrictModel):
@@ -79,6 +96,10 @@ class ModelStep(OperatorArgs):
     wait_timeout: Seconds = Field(
         default=3600, description="train, register: longest wait for the run to end or the version to be READY"
     )
+    image: NonEmptyStr | None = Field(default=None, description=_IMAGE_HELP + " (default: the file's 'image')")
+    mlflow_secret_name: KubernetesName | None = Field(
+        default=None, description=_SECRET_HELP + " (default: the file's 'mlflow_secret_name')"
+    )
 
     @model_validator(mode="after")
     def _keys_of_its_step(self) -> ModelStep:
@@ -105,7 +126,20 @@ class ModelConfigFile(StrictModel):
     """``model_config.json``: a model trained, registered and deployed through MLflow."""
 
     tasks: list[ModelTask] = Field(min_length=1, description="Model steps (train, register, deploy)")
+    image: NonEmptyStr | None = Field(default=None, description=_IMAGE_HELP + " (a step's own 'image' wins)")
+    mlflow_secret_name: KubernetesName = Field(
+        default=MLFLOW_SECRET, description=_SECRET_HELP + " (a step's own 'mlflow_secret_name' wins)"
+    )
     not_secrets: NotSecrets = Field(default_factory=list)
+
+
+def task_arguments(context: KindContext, file: ModelConfigFile, index: int, task: ModelTask) -> dict[str, Any]:
+    """A step's arguments as plain JSON, with the file's ``image`` and ``mlflow_secret_name`` unless it has its own."""
+    arguments = task.model.model_dump(exclude_none=True)
+    if file.image is not None:
+        arguments.setdefault("image", file.image)
+    arguments.setdefault("mlflow_secret_name", file.mlflow_secret_name)
+    return arguments
 
 
 def check(context: KindContext, file: ModelConfigFile) -> None:
