@@ -4,6 +4,7 @@ LocalExecutor runs, and the DAG's success notifier that the dag-processor runs w
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,12 +26,18 @@ def test_a_missed_deadline_and_the_success_notifier_run(api: AirflowAPI, real_se
     api.assert_success(dag_id, run_id)
     api.pause(dag_id)
 
+    assert_deadline_and_notifier_called(calls, dag_id, run_id)
+
+
+def assert_deadline_and_notifier_called(calls: Path, dag_id: str, run_id: str) -> None:
+    """Until the run's missed-deadline callback and success notifier have each written their line to ``calls``."""
+
     def entries() -> list[dict[str, Any]]:
         lines = calls.read_text().splitlines() if calls.exists() else []
-        found = [json.loads(line) for line in lines]
+        found = [entry for entry in map(json.loads, lines) if entry.get("run_id") == run_id]
         return found if len(found) >= 2 else []
 
-    found = wait_for("the deadline callback and the success notifier", entries, timeout=120)
+    found = wait_for(f"the deadline callback and the success notifier of {run_id}", entries, timeout=120)
     assert sorted(found, key=lambda entry: entry["label"]) == [
         {"label": "deadline missed", "dag_id": dag_id, "run_id": run_id, "deadline": True},
         {"label": f"{dag_id} ok", "run_id": run_id},

@@ -5,18 +5,16 @@ defines, which Airflow's executor imports from the DAG file)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from .api import AirflowAPI
 from .conftest import CALLBACKS_FILE, PERSONAL_DAGS, RealServices, probe_output
 from .outputs import Output
-from .services import wait_for
+from .test_callbacks import assert_deadline_and_notifier_called
 from .test_manual_runs import run_date
 
 pytestmark = pytest.mark.real_services
@@ -53,15 +51,4 @@ def test_a_rendered_file_runs_under_the_real_services_and_fires_its_callbacks(
     run_id = run["dag_run_id"]
     Output(real_services.data / "users" / USER / probe_output("late")).assert_single(run_date(run), rows=20)
 
-    calls = real_services.folder / CALLBACKS_FILE
-
-    def entries() -> list[dict[str, Any]]:
-        lines = calls.read_text().splitlines() if calls.exists() else []
-        found = [entry for entry in map(json.loads, lines) if entry.get("run_id") == run_id]
-        return found if len(found) >= 2 else []
-
-    found = wait_for("the rendered file's deadline callback and success notifier", entries, timeout=120)
-    assert sorted(found, key=lambda entry: entry["label"]) == [
-        {"label": "deadline missed", "dag_id": DAG_ID, "run_id": run_id, "deadline": True},
-        {"label": f"{DAG_ID} ok", "run_id": run_id},
-    ], found
+    assert_deadline_and_notifier_called(real_services.folder / CALLBACKS_FILE, DAG_ID, run_id)
