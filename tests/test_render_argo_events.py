@@ -1,0 +1,137 @@
+"""`maxai render argo` of an objective scheduled on data assets: a WorkflowTemplate that passes Argo's schema and an
+Argo Events Sensor (checked with hera's Argo Events models) waiting for the URIs Airflow's outlets carry."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hera.events import models as events
+
+from maxai.config import load_objective
+from maxai.errors import ConfigError
+from maxai.render.argo import argo_documents, render_argo
+from maxai.render.argo_events import EVENT_NAME, EVENT_SOURCE
+from tests.render_schemas import argo_validator, errors
+
+REVIEW = ("retail", "forecast_review", "daily")
+REVIEW_CONFIG = "maxaiconfigs/retail/forecast_review/daily/py_config.json"
+EU = "out/retail/demand_forecast/stores_eu/forecast"
+US = "out/retail/demand_forecast/stores_us/forecast"
+
+
+def _filtered_uri(dependency: dict[str, Any]) -> str:
+    """The URI a dependency's anchored data filter matches exactly (its regular expression, unescaped)."""
+    [data_filter] = dependency["filters"]["data"]
+    assert data_filter["path"] == "body.asset" and data_filter["type"] == "string"
+    [pattern] = data_filter["value"]
+    assert pattern.startswith("^") and pattern.endswith("$")
+    uri = re.sub(r"\\(.)", r"\1", pattern[1:-1])
+    assert re.fullmatch(pattern, uri) and not re.fullmatch(pattern, uri + "_v2")
+    return uri
+
+
+def _sensor(root: Path) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+    [template, sensor], findings = argo_documents(load_objective(root, *REVIEW))
+    events.Sensor.model_validate(sensor)
+    assert errors(argo_validator("WorkflowTemplate"), template) == []
+    return template, sensor, findings.notes
+
+
+def test_the_example_is_a_template_and_a_sensor_waiting_for_airflows_outlets(repo: Path) -> None:
+    from maxai import build_dag
+
+    text = render_argo(load_objective(repo, *REVIEW)).text
+    template, sensor = yaml.safe_load_all(text)
+    assert (template["kind"], sensor["kind"]) == ("WorkflowTemplate", "Sensor")
+    assert errors(argo_validator("WorkflowTemplate"), template) == []
+    events.Sensor.model_validate(sensor)
+    name = template["metadata"]["name"]
+    assert sensor["metadata"]["name"] == name and sensor["metadata"]["namespace"] == template["metadata"]["namespace"]
+
+    dependencies = sensor["spec"]["dependencies"]
+    assert {(d["eventSourceName"], d["eventName"]) for d in dependencies} == {(EVENT_SOURCE, EVENT_NAME)}
+    outlets = {
+        asset.uri
+        for parts in (("retail", "demand_forecast", "stores_eu"), ("retail", "demand_forecast", "stores_us"))
+        for asset in build_dag(*parts, root=repo).get_task("forecast_demand").outlets
+    }
+    assert {_filtered_uri(dependency) for dependency in dependencies} == outlets
+    assert all(re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", d["name"]) for d in dependencies)
+
+    [trigger] = sensor["spec"]["triggers"]
+    eu, us = (d["name"] for d in dependencies)
+    assert trigger["template"]["conditions"] == f"{eu} && {us}"
+    workflow_trigger = trigger["template"]["argoWorkflow"]
+    assert workflow_trigger["operation"] == "submit"
+    workflow = workflow_trigger["source"]["resource"]
+    assert errors(argo_validator("Workflow"), workflow) == []
+    assert workflow["spec"]["workflowTemplateRef"] == {"name": name}
+    assert workflow["spec"]["arguments"]["parameters"] == [{"name": "date", "value": ""}]
+    # applied in order, a dependency that did not fire skipped: the first asset of the schedule gives the date
+    assert [(p["src"]["dependencyName"], p["src"]["dataKey"], p["dest"]) for p in workflow_trigger["parameters"]] == [
+        (us, "body.date", "spec.arguments.parameters.0.value"),
+        (eu, "body.date", "spec.arguments.parameters.0.value"),
+    ]
+
+
+def test_several_assets_say_which_date_the_run_takes(example_repo: Path) -> None:
+    _, _, notes = _sensor(example_repo)
+    [note] = [note for note in notes if note.path == ("@dag", "schedule")]
+    assert note.file == REVIEW_CONFIG and note.line == 3
+    assert EU in note.message and "Airflow takes the latest" in note.message
+    with pytest.raises(ConfigError, match=r"schedule: a run triggered by several .*refused by --strict"):
+        argo_documents(load_objective(example_repo, *REVIEW), strict=True)
+
+
+def _schedule(edit_json: Callable[..., Path], assets: Any, **more: Any) -> None:
+    edit_json(REVIEW_CONFIG, lambda data: data["@dag"].update(schedule={"assets": assets, **more}))
+
+
+@pytest.mark.parametrize(
+    ("assets", "conditions"),
+    [
+        ({"all": [EU, US]}, "EU && US"),
+        ({"any": [EU, US]}, "EU || US"),
+        ({"any": [EU, {"all": [US, {"external": "s3a://prices/daily/"}]}]}, "EU || (US && PRICES)"),
+        ([{"any": [EU, US]}, {"external": "s3a://prices/daily"}], "(EU || US) && PRICES"),
+        ({"all": [{"any": [EU]}, US]}, "EU && US"),
+    ],
+)
+def test_all_and_any_trees_are_the_triggers_conditions(
+    example_repo: Path, edit_json: Callable[..., Path], assets: Any, conditions: str
+) -> None:
+    _schedule(edit_json, assets)
+    _, sensor, _ = _sensor(example_repo)
+    names = {_filtered_uri(d): d["name"] for d in sensor["spec"]["dependencies"]}
+    expected = conditions
+    for short, uri in (
+        ("EU", f"x-maxai://data/{EU}"),
+        ("US", f"x-maxai://data/{US}"),
+        ("PRICES", "s3a://prices/daily"),
+    ):
+        expected = expected.replace(short, names.get(uri, short))
+    assert sensor["spec"]["triggers"][0]["template"]["conditions"] == expected
+    assert len(names) == len(sensor["spec"]["dependencies"])  # one dependency per asset
+
+
+def test_one_asset_takes_its_date_without_a_note(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    _schedule(edit_json, EU)
+    _, sensor, notes = _sensor(example_repo)
+    [dependency] = sensor["spec"]["dependencies"]
+    assert _filtered_uri(dependency) == f"x-maxai://data/{EU}"
+    assert sensor["spec"]["triggers"][0]["template"]["conditions"] == dependency["name"]
+    assert not [note for note in notes if note.path == ("@dag", "schedule")]
+
+
+def test_assets_with_a_cron_are_refused_by_name(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    _schedule(edit_json, [EU, US], cron="@daily")
+    with pytest.raises(ConfigError) as error:
+        argo_documents(load_objective(example_repo, *REVIEW))
+    [problem] = error.value.problems
+    assert (problem.file, problem.path, problem.line) == (REVIEW_CONFIG, ("@dag", "schedule"), 3)
+    assert "AssetOrTimeSchedule" in problem.message and "remove 'cron'" in problem.message
