@@ -3,6 +3,7 @@ Argo Events Sensor (checked with hera's Argo Events models) waiting for the URIs
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +15,9 @@ from hera.events import models as events
 
 from maxai.config import load_objective
 from maxai.errors import ConfigError
-from maxai.render.argo import argo_documents, render_argo
-from maxai.render.argo_events import EVENT_NAME, EVENT_SOURCE
+from maxai.render.argo import argo_documents, render_argo, run_values
+from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE, UPDATE_SUFFIX
+from maxai.render.argo_events import EVENT_NAME, EVENT_SOURCE, EVENT_URL
 from tests.render_schemas import argo_validator, errors
 
 REVIEW = ("retail", "forecast_review", "daily")
@@ -135,3 +137,66 @@ def test_assets_with_a_cron_are_refused_by_name(example_repo: Path, edit_json: C
     [problem] = error.value.problems
     assert (problem.file, problem.path, problem.line) == (REVIEW_CONFIG, ("@dag", "schedule"), 3)
     assert "AssetOrTimeSchedule" in problem.message and "remove 'cron'" in problem.message
+
+
+def _update_steps(root: Path, parts: tuple[str, ...], **options: Any) -> dict[str, tuple[dict[str, Any], Any]]:
+    """The steps announcing updates: name -> (DAG step, template)."""
+    [document, *_], _ = argo_documents(load_objective(root, *parts), **options)
+    spec = document["spec"].get("workflowSpec", document["spec"])
+    templates = {template["name"]: template for template in spec["templates"]}
+    return {
+        step["name"]: (step, templates[step["template"]])
+        for step in templates["main"]["dag"]["tasks"]
+        if step["name"].endswith(UPDATE_SUFFIX)
+    }
+
+
+def _posted(template: dict[str, Any]) -> list[dict[str, Any]]:
+    container = template["container"]
+    assert container["command"] == ["curl"]
+    requests = " ".join(container["args"]).split(" --next ")
+    assert all(request.endswith(" " + EVENT_URL) for request in requests)
+    arguments = container["args"]
+    return [json.loads(arguments[index + 1]) for index, value in enumerate(arguments) if value == "-d"]
+
+
+@pytest.mark.parametrize("region", ["eu", "us"])
+def test_an_awaited_output_is_announced_after_its_task_with_the_date_it_processed(repo: Path, region: str) -> None:
+    from maxai import build_dag
+
+    parts = ("retail", "demand_forecast", f"stores_{region}")
+    config = load_objective(repo, *parts)
+    [(step, template)] = _update_steps(repo, parts).values()
+    assert step == {
+        "name": "forecast-demand-updated",
+        "template": "forecast-demand-updated",
+        "dependencies": ["forecast-demand"],
+    }
+    assert template["container"]["image"] == ASSET_UPDATE_IMAGE
+    [outlet] = build_dag(*parts, root=repo).get_task("forecast_demand").outlets
+    zone = config.dag.timezone if config.dag.timezone != "UTC" else None
+    # the date the producing task processed: its MAXAI_RUN_DATE
+    assert _posted(template) == [
+        {"asset": outlet.uri, "date": run_values(True, zone)["MAXAI_RUN_DATE"], "run": "{{workflow.name}}"}
+    ]
+
+
+def test_outputs_no_schedule_awaits_are_not_announced(repo: Path) -> None:
+    assert _update_steps(repo, ("retail", "store_segments", "weekly")) == {}
+    assert _update_steps(repo, REVIEW) == {}
+
+
+def test_an_external_asset_is_awaited_but_announced_by_no_objective(
+    example_repo: Path, edit_json: Callable[..., Path]
+) -> None:
+    _schedule(edit_json, [EU, {"external": "s3a://prices/daily"}])
+    _, sensor, _ = _sensor(example_repo)
+    assert {_filtered_uri(d) for d in sensor["spec"]["dependencies"]} == {f"x-maxai://data/{EU}", "s3a://prices/daily"}
+    assert set(_update_steps(example_repo, ("retail", "demand_forecast", "stores_eu"))) == {"forecast-demand-updated"}
+    assert _update_steps(example_repo, ("retail", "demand_forecast", "stores_us")) == {}
+
+
+def test_the_update_image_can_be_replaced(repo: Path) -> None:
+    parts = ("retail", "demand_forecast", "stores_eu")
+    [(_, template)] = _update_steps(repo, parts, update_image="registry.example.com/curl:1").values()
+    assert template["container"]["image"] == "registry.example.com/curl:1"

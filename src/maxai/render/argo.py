@@ -19,6 +19,7 @@ from maxai.config.assets import AssetSchedule
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.kinds.containers import ContainerStep
+from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE, asset_update_steps, update_step_names
 from maxai.render.argo_events import sensor_document
 from maxai.render.argo_pods import container_step_template, pod_template, retry_strategy, timeout
 from maxai.render.container_steps import container_steps, is_container_kind
@@ -202,9 +203,10 @@ def _dag_task(task: ResolvedTask, names: dict[str, str], container: ContainerSte
 
 
 def _templates(
-    config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode
+    config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode, update_image: str
 ) -> list[argo.Template]:
-    names = task_names(config, places, findings, {DAG_TEMPLATE: "the workflow's DAG template"})
+    reserved = {DAG_TEMPLATE: "the workflow's DAG template", **update_step_names(config)}
+    names = task_names(config, places, findings, reserved)
     zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
     run = run_values(scheduled, config.dag.timezone if zoned else None)
     containers = container_steps(
@@ -215,8 +217,11 @@ def _templates(
         lambda name: f"{{{{inputs.parameters.{name}}}}}",
         lambda name: f"{OUTPUTS_DIR}/{name}",
     )
-    dag = argo.DAGTemplate(tasks=[_dag_task(task, names, containers.get(task.name)) for task in config.tasks])
-    templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
+    update_steps, update_templates = asset_update_steps(
+        config, names, run, maxai_labels(config), places, findings, update_image
+    )
+    dag_tasks = [_dag_task(task, names, containers.get(task.name)) for task in config.tasks]
+    templates = [argo.Template(name=DAG_TEMPLATE, dag=argo.DAGTemplate(tasks=dag_tasks + update_steps))]
     for task in config.tasks:
         env = {**task_variables(config, task, run), **_run_params_variable(config), **_item_variable(task)}
         if task.kind == "spark":
@@ -232,7 +237,7 @@ def _templates(
         template.retry_strategy = retry_strategy(config, task)
         template.timeout = timeout(config, task)
         templates.append(template)
-    return templates
+    return templates + update_templates
 
 
 def _annotations(config: ObjectiveConfig) -> dict[str, str]:
@@ -255,10 +260,14 @@ def _image_pull_secrets(config: ObjectiveConfig) -> list[argo.LocalObjectReferen
 
 
 def argo_documents(
-    config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator"
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    spark: SparkMode = "operator",
+    update_image: str = ASSET_UPDATE_IMAGE,
 ) -> tuple[list[dict[str, Any]], Findings]:
     """The Workflow or CronWorkflow, or the WorkflowTemplate and its Sensor, as dicts, with the notes; a
-    ConfigError for what Argo cannot express."""
+    ConfigError for what Argo cannot express. ``update_image`` runs the steps announcing awaited outputs."""
     places, findings = Places(config), Findings(strict=strict)
     config = without_environment_connections(config, places)
     check_coverage(config, "argo", places, findings, spark)
@@ -269,7 +278,7 @@ def argo_documents(
     spec = argo.WorkflowSpec(
         entrypoint=DAG_TEMPLATE,
         arguments=_parameters(config),
-        templates=_templates(config, places, findings, scheduled, spark),
+        templates=_templates(config, places, findings, scheduled, spark, update_image),
         parallelism=settings.max_active_tasks,
         active_deadline_seconds=settings.dagrun_timeout,
         synchronization=argo.Synchronization(mutexes=[argo.Mutex(name=name)])
@@ -321,8 +330,14 @@ def argo_document(
     return documents[0], findings
 
 
-def render_argo(config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator") -> Rendered:
-    documents, findings = argo_documents(config, strict=strict, spark=spark)
+def render_argo(
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    spark: SparkMode = "operator",
+    update_image: str = ASSET_UPDATE_IMAGE,
+) -> Rendered:
+    documents, findings = argo_documents(config, strict=strict, spark=spark, update_image=update_image)
     command = "maxai render argo" + (" --spark submit" if spark == "submit" else "")
     kinds = " and Argo Events ".join(document["kind"] for document in documents)
     text = header(f"Argo {kinds}", config, command, findings.notes)
