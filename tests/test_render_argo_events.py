@@ -200,3 +200,26 @@ def test_the_update_image_can_be_replaced(repo: Path) -> None:
     parts = ("retail", "demand_forecast", "stores_eu")
     [(_, template)] = _update_steps(repo, parts, update_image="registry.example.com/curl:1").values()
     assert template["container"]["image"] == "registry.example.com/curl:1"
+
+
+def test_a_task_named_like_an_update_step_is_refused(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    def add_task(data: dict[str, Any]) -> None:
+        [forecast] = [task for task in data["tasks"] if task["name"] == "forecast_demand"]
+        copy = {**forecast, "task_id": max(task["task_id"] for task in data["tasks"]) + 1}
+        data["tasks"].append({**copy, "name": "forecast_demand_updated"})
+
+    edit_json("maxaiconfigs/retail/demand_forecast/spark_config.json", add_task)
+    edit_json(
+        "maxaiconfigs/retail/demand_forecast/stores_eu/py_config.json",
+        lambda data: data.update(
+            forecast_demand_updated={"input": EU, "output": "out/retail/demand_forecast/stores_eu/forecast_check"}
+        ),
+    )
+    with pytest.raises(ConfigError) as error:
+        argo_documents(load_objective(example_repo, "retail", "demand_forecast", "stores_eu"))
+    [problem] = error.value.problems
+    assert problem.file == "maxaiconfigs/retail/demand_forecast/spark_config.json" and problem.line
+    assert problem.message == (
+        "task name 'forecast_demand_updated' becomes 'forecast-demand-updated', the name of the step announcing "
+        "the updates of task 'forecast_demand'"
+    )

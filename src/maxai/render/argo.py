@@ -19,7 +19,12 @@ from maxai.config.assets import AssetSchedule
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.kinds.containers import ContainerStep
-from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE, asset_update_steps, update_step_names
+from maxai.render.argo_asset_updates import (
+    ASSET_UPDATE_IMAGE,
+    asset_update_steps,
+    awaited_in_repository,
+    update_step_names,
+)
 from maxai.render.argo_events import sensor_document
 from maxai.render.argo_pods import container_step_template, pod_template, retry_strategy, timeout
 from maxai.render.container_steps import container_steps, is_container_kind
@@ -205,7 +210,8 @@ def _dag_task(task: ResolvedTask, names: dict[str, str], container: ContainerSte
 def _templates(
     config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode, update_image: str
 ) -> list[argo.Template]:
-    reserved = {DAG_TEMPLATE: "the workflow's DAG template", **update_step_names(config)}
+    awaited = awaited_in_repository(config, findings)
+    reserved = {DAG_TEMPLATE: "the workflow's DAG template", **update_step_names(config, awaited)}
     names = task_names(config, places, findings, reserved)
     zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
     run = run_values(scheduled, config.dag.timezone if zoned else None)
@@ -218,7 +224,7 @@ def _templates(
         lambda name: f"{OUTPUTS_DIR}/{name}",
     )
     update_steps, update_templates = asset_update_steps(
-        config, names, run, maxai_labels(config), places, findings, update_image
+        config, awaited, names, run, maxai_labels(config), places, findings, update_image
     )
     dag_tasks = [_dag_task(task, names, containers.get(task.name)) for task in config.tasks]
     templates = [argo.Template(name=DAG_TEMPLATE, dag=argo.DAGTemplate(tasks=dag_tasks + update_steps))]

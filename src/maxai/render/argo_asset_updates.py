@@ -58,11 +58,12 @@ def awaited_in_repository(config: ObjectiveConfig, findings: Findings) -> set[Da
     return awaited
 
 
-def update_step_names(config: ObjectiveConfig) -> dict[str, str]:
-    """The name every task's update step would have, and what holds it (so no task may take it)."""
+def update_step_names(config: ObjectiveConfig, awaited: set[DataAsset]) -> dict[str, str]:
+    """The names of the update steps, and what holds each (so that no task takes it)."""
     return {
         kubernetes_name(task.name) + UPDATE_SUFFIX: f"the step announcing the updates of task {task.name!r}"
         for task in config.tasks
+        if _announced(config, task, awaited)
     }
 
 
@@ -85,6 +86,7 @@ def _curl_arguments(assets: list[DataAsset], run_date: str) -> list[str]:
 
 def asset_update_steps(
     config: ObjectiveConfig,
+    awaited: set[DataAsset],
     names: dict[str, str],
     run: dict[str, str],
     labels: dict[str, str],
@@ -93,8 +95,8 @@ def asset_update_steps(
     image: str = ASSET_UPDATE_IMAGE,
 ) -> tuple[list[argo.DAGTask], list[argo.Template]]:
     """A step after each task whose outputs are awaited (run when the task, every value of a ``for_each``,
-    succeeded), and its template; ``run`` holds the run's MAXAI_* values (the date the task processed)."""
-    awaited = awaited_in_repository(config, findings)
+    succeeded), and its template; ``awaited`` comes from ``awaited_in_repository``, ``run`` holds the run's
+    MAXAI_* values (the date the task processed)."""
     steps: list[argo.DAGTask] = []
     templates: list[argo.Template] = []
     for task in config.tasks:
