@@ -223,3 +223,14 @@ def test_a_task_named_like_an_update_step_is_refused(example_repo: Path, edit_js
         "task name 'forecast_demand_updated' becomes 'forecast-demand-updated', the name of the step announcing "
         "the updates of task 'forecast_demand'"
     )
+
+
+def test_an_objective_that_does_not_load_is_a_note_on_the_producer(
+    example_repo: Path, edit_json: Callable[..., Path]
+) -> None:
+    edit_json(REVIEW_CONFIG, "{ not json")
+    parts = ("retail", "demand_forecast", "stores_eu")
+    [_], findings = argo_documents(load_objective(example_repo, *parts))
+    [note] = [note for note in findings.notes if note.file == "maxaiconfigs/retail/forecast_review/daily/"]
+    assert "the assets its schedule waits for are unknown" in note.message and "maxai validate" in note.message
+    assert _update_steps(example_repo, parts) == {}
