@@ -15,20 +15,19 @@ import pytest
 import yaml
 
 from maxai.config import discover_objectives, load_objective
+from maxai.config.assets import AssetSchedule
 from maxai.config.models import DagSettings
 from maxai.errors import ConfigError
 from maxai.render.argo import argo_document, render_argo, run_values
+from maxai.render.argo_asset_updates import UPDATE_SUFFIX
 from maxai.render.naming import kubernetes_name
 from tests.conftest import REPO
 from tests.render_schemas import argo_validator, errors, spark_application_validator
 
-# Two examples use what Argo cannot express: retail.forecast_review.daily (an asset schedule, params; its
-# for_each is tested below without them) and finance.fraud_scoring.cards (callbacks, a deadline alert);
-# test_render_cli checks that each target refuses them, naming the keys
-AIRFLOW_ONLY = {
-    ("retail", "forecast_review", "daily"),
-    ("finance", "fraud_scoring", "cards"),
-}
+# One example uses what Argo cannot express: finance.fraud_scoring.cards (callbacks, a deadline alert);
+# test_render_cli checks that it is refused, naming the keys. retail.forecast_review.daily (scheduled on assets)
+# is a WorkflowTemplate and a Sensor (test_render_argo_events)
+AIRFLOW_ONLY = {("finance", "fraud_scoring", "cards")}
 EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
 
 
@@ -42,8 +41,11 @@ def _templates(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_every_example_passes_argos_schema(repo: Path, parts: tuple[str, str, str], spark: Any) -> None:
     config = load_objective(repo, *parts)
     rendered = render_argo(config, spark=spark)
-    document = yaml.safe_load(rendered.text)
-    expected_kind = "CronWorkflow" if config.dag.schedule not in (None, "@once") else "Workflow"
+    document = next(yaml.safe_load_all(rendered.text))  # an asset schedule's Sensor follows its template
+    if isinstance(config.dag.schedule, AssetSchedule | dict):  # a dict: from the parse cache
+        expected_kind = "WorkflowTemplate"
+    else:
+        expected_kind = "CronWorkflow" if config.dag.schedule not in (None, "@once") else "Workflow"
     assert document["kind"] == expected_kind
     assert errors(argo_validator(expected_kind), document) == []
     for template in _templates(document).values():
@@ -59,7 +61,9 @@ def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, s
     airflow_dag = build_dag(*parts, root=repo)
     document, _ = argo_document(load_objective(repo, *parts))
     [dag_template] = [template for template in _templates(document).values() if "dag" in template]
-    edges = {task["name"]: set(task.get("dependencies", [])) for task in dag_template["dag"]["tasks"]}
+    # the steps announcing awaited outputs to Argo Events (test_render_argo_events) are no tasks of the DAG
+    tasks = [task for task in dag_template["dag"]["tasks"] if not task["name"].endswith(UPDATE_SUFFIX)]
+    edges = {task["name"]: set(task.get("dependencies", [])) for task in tasks}
     assert edges == {
         kubernetes_name(task.task_id): {kubernetes_name(upstream) for upstream in task.upstream_task_ids}
         for task in airflow_dag.tasks
@@ -92,7 +96,7 @@ def test_pod_template_is_the_pod_kubernetes_pod_operator_starts(repo: Path) -> N
             assert template.get("activeDeadlineSeconds") == (str(deadline) if deadline else None)
             assert template["metadata"]["labels"].items() >= {"maxai/objective": parts[2]}.items()
             checked += 1
-    assert checked == 5  # the pods of wire_transfers and weekly
+    assert checked == 6  # the pods of wire_transfers, daily (publish_review) and weekly
 
 
 def test_run_date_is_argos_own_and_no_airflow_template_is_left(repo: Path) -> None:
@@ -100,7 +104,7 @@ def test_run_date_is_argos_own_and_no_airflow_template_is_left(repo: Path) -> No
         text = render_argo(load_objective(repo, *parts)).text
         tags = re.findall(r"\{\{.*?\}\}", text)
         # a container step's values handed from task to task: Argo's own parameters
-        handed = ("{{inputs.parameters.", "{{tasks.")
+        handed = ("{{inputs.parameters.", "{{tasks.", "{{item}}")  # and a for_each step's value
         assert tags and all(tag.startswith(("{{=", "{{workflow.", *handed)) for tag in tags), set(tags)
         assert "dag_run" not in text and "params." not in text
     cron, manual = run_values(True), run_values(False)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from maxai.render.mapping import BEGIN, END, mapping_tables
@@ -40,13 +39,13 @@ def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
         "retail/demand_forecast/stores_eu",
         "retail/demand_forecast/stores_us",
     ]
-    # Argo cannot express forecast_review's asset schedule nor cards' callbacks; Airflow's file has them.
-    # Each refusal names the file; the other objectives are written.
+    # Argo cannot express cards' callbacks; Airflow's file has them. Each refusal names the file; the other
+    # objectives are written (forecast_review, scheduled on assets, as a WorkflowTemplate and a Sensor).
     expected = {
         "argo": (
             "yaml",
-            "retail/forecast_review/daily/py_config.json",
-            [*common, "retail/demand_model/weekly", "retail/store_segments/weekly"],
+            "finance/fraud_scoring/cards/py_config.json",
+            [*common, "retail/demand_model/weekly", "retail/forecast_review/daily", "retail/store_segments/weekly"],
         ),
         "airflow": (
             "py",
@@ -95,6 +94,9 @@ def test_usage_errors(repo: Path) -> None:
         (("argo", "retail", "demand_forecast", "stores_eu", "--all", "-o", "x"), "not both"),
         (("kubeflow", "retail", "demand_forecast", "stores_eu", "--spark", "submit"), "--spark applies to argo only"),
         (("argo", "retail", "demand_forecast", "stores_xx"), "no objective 'stores_xx'"),
+        (("kubeflow", "--event-source"), "--event-source applies to argo only"),
+        (("airflow", "retail", "demand_forecast", "stores_eu", "--update-image", "x"), "--update-image applies to"),
+        (("argo", "retail", "demand_forecast", "stores_eu", "--event-source"), "give no objective and no --all"),
     ):
         result = maxai("render", *args, cwd=repo)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
@@ -106,9 +108,9 @@ def test_docs_tables_are_the_rules(repo: Path) -> None:
     assert text[start:end] == mapping_tables(), "run: python -m maxai.render.mapping, and paste it into docs/render.rst"
 
 
-@pytest.mark.parametrize("target", ["argo", "kubeflow"])
-def test_settings_no_renderer_maps_yet_are_refused_by_name(repo: Path, target: str) -> None:
-    result = maxai("render", target, "retail", "forecast_review", "daily", "--json", cwd=repo)
+def test_settings_no_renderer_maps_yet_are_refused_by_name(repo: Path) -> None:
+    # Kubeflow has no asset schedule (Argo renders it with Argo Events: test_render_argo_events)
+    result = maxai("render", "kubeflow", "retail", "forecast_review", "daily", "--json", cwd=repo)
     assert result.returncode == 1
     report = json.loads(result.stdout)
     paths = {problem["path"] for problem in report["problems"]}
@@ -116,3 +118,22 @@ def test_settings_no_renderer_maps_yet_are_refused_by_name(repo: Path, target: s
     assert all(
         problem["file"] == "maxaiconfigs/retail/forecast_review/daily/py_config.json" for problem in report["problems"]
     )
+
+
+def test_event_source_is_printed_alone_and_the_update_image_replaced(repo: Path) -> None:
+    from hera.events import models as events
+
+    result = maxai("render", "argo", "--event-source", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    source = yaml.safe_load(result.stdout)
+    events.EventSource.model_validate(source)
+    assert (source["kind"], source["metadata"]["name"]) == ("EventSource", "maxai-assets")
+    assert source["spec"]["service"]["ports"] == [{"port": 12000, "targetPort": 12000}]
+    webhook = source["spec"]["webhook"]["asset-updated"]  # Argo Events reads the webhook context inline
+    assert webhook == events.WebhookContext.model_validate(webhook).model_dump(by_alias=True, exclude_none=True)
+    assert (webhook["endpoint"], webhook["method"], webhook["port"]) == ("/asset-updated", "POST", "12000")
+    image = "registry.example.com/tools/curl:8.11.1"
+    result = maxai("render", "argo", "retail", "demand_forecast", "stores_eu", "--update-image", image, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    templates = yaml.safe_load(result.stdout)["spec"]["workflowSpec"]["templates"]
+    assert [t["container"]["image"] for t in templates if t["name"] == "forecast-demand-updated"] == [image]

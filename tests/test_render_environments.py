@@ -14,6 +14,7 @@ import yaml
 from maxai.config import load_objective
 from maxai.errors import ConfigError
 from maxai.render.argo import argo_document
+from maxai.render.argo_asset_updates import UPDATE_SUFFIX
 from maxai.render.kubeflow import kubeflow_documents
 from tests.test_render_cli import maxai
 
@@ -46,9 +47,12 @@ def _env(variables: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _argo_containers(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(template name, container) of each task; a Spark task's driver is its SparkApplication's driver."""
+    """(template name, container) of each task; a Spark task's driver is its SparkApplication's driver. The steps
+    announcing awaited outputs (curl, no task of the objective) are left out."""
     spec = document["spec"].get("workflowSpec", document["spec"])
     for template in spec["templates"]:
+        if template["name"].endswith(UPDATE_SUFFIX):
+            continue
         if "container" in template:
             yield template["name"], template["container"]
         elif "resource" in template:

@@ -43,11 +43,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="argo only: Spark tasks as SparkApplications for the Spark operator (default) or as spark-submit "
         "containers",
     )
+    parser.add_argument(
+        "--update-image",
+        metavar="IMAGE",
+        help="argo only: the image (with curl) of the steps that tell Argo Events an awaited output was updated "
+        "(default: a pinned curlimages/curl)",
+    )
+    parser.add_argument(
+        "--event-source",
+        action="store_true",
+        help="argo only: print the Argo Events EventSource those steps post to (once per namespace), no objective",
+    )
     parser.set_defaults(handler=run)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
     names = [args.domain, args.usecase, args.objective]
+    for option, given in (("--update-image", args.update_image), ("--event-source", args.event_source)):
+        if given and args.target != "argo":
+            raise UsageError(f"{option} applies to argo only")
+    if args.event_source:
+        if any(names) or args.all:
+            raise UsageError("--event-source prints the EventSource alone: give no objective and no --all")
+        return
     if args.all:
         if any(names):
             raise UsageError("give DOMAIN USECASE OBJ or --all, not both")
@@ -61,7 +79,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def _render(target: TargetName, root: Path, ref: ObjectiveRef, args: argparse.Namespace) -> Any:
     try:
-        return render(target, load_objective(root, *ref.parts), strict=args.strict, spark=args.spark or "operator")
+        config = load_objective(root, *ref.parts)
+        return render(
+            target, config, strict=args.strict, spark=args.spark or "operator", update_image=args.update_image
+        )
     except ModuleNotFoundError as error:
         raise UsageError(f"maxai render {target} needs {error.name}: install maxai[{EXTRAS[target]}]") from None
 
@@ -127,8 +148,32 @@ def _run_all(root: Path, args: argparse.Namespace, out: Output) -> int:
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
+def _event_source(args: argparse.Namespace, out: Output) -> int:
+    try:
+        from maxai.render.argo_events import event_source_document
+        from maxai.render.yaml_text import dump_yaml
+    except ModuleNotFoundError as error:
+        raise UsageError(f"maxai render argo needs {error.name}: install maxai[{EXTRAS['argo']}]") from None
+    text = "# The Argo Events EventSource maxai's asset-update steps post to, written by `maxai render argo "
+    text += "--event-source`\n" + dump_yaml([event_source_document()])
+    if args.output:
+        if not Path(args.output).parent.is_dir():
+            raise UsageError(f"-o {args.output}: folder {Path(args.output).parent} does not exist")
+        Path(args.output).write_text(text, encoding="utf-8")
+    if args.json:
+        out.json({"ok": True, "target": "argo", **({"file": args.output} if args.output else {"text": text})})
+    elif args.output:
+        out.line(f"wrote {args.output}")
+    else:
+        out.stream.write(text)
+        out.stream.flush()
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     _check_arguments(args)
+    if args.event_source:
+        return _event_source(args, out)
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")  # render airflow builds the DAG
     root = resolve_root(args.root)
     if args.all:

@@ -1,4 +1,5 @@
-"""``maxai render argo``: an objective as an Argo Workflow, or as a CronWorkflow when it has a schedule.
+"""``maxai render argo``: an objective as an Argo Workflow, or as a CronWorkflow when it has a schedule, or as a
+WorkflowTemplate and the Argo Events Sensor that submits it when it is scheduled on data assets (``argo_events``).
 
 One template per task and a DAG template with the Airflow DAG's edges. Pod tasks are container templates
 (``argo_pods``); Spark tasks create a SparkApplication for the Spark operator and wait for it (``--spark
@@ -14,9 +15,17 @@ from typing import Any
 
 from hera.workflows import models as argo
 
+from maxai.config.assets import AssetSchedule
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.kinds.containers import ContainerStep
+from maxai.render.argo_asset_updates import (
+    ASSET_UPDATE_IMAGE,
+    asset_update_steps,
+    awaited_in_repository,
+    update_step_names,
+)
+from maxai.render.argo_events import sensor_document
 from maxai.render.argo_pods import container_step_template, pod_template, retry_strategy, timeout
 from maxai.render.container_steps import container_steps, is_container_kind
 from maxai.render.coverage import TARGET_LABELS, SparkMode, check_coverage
@@ -199,9 +208,11 @@ def _dag_task(task: ResolvedTask, names: dict[str, str], container: ContainerSte
 
 
 def _templates(
-    config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode
+    config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode, update_image: str
 ) -> list[argo.Template]:
-    names = task_names(config, places, findings, {DAG_TEMPLATE: "the workflow's DAG template"})
+    awaited = awaited_in_repository(config, findings)
+    reserved = {DAG_TEMPLATE: "the workflow's DAG template", **update_step_names(config, awaited)}
+    names = task_names(config, places, findings, reserved)
     zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
     run = run_values(scheduled, config.dag.timezone if zoned else None)
     containers = container_steps(
@@ -212,8 +223,11 @@ def _templates(
         lambda name: f"{{{{inputs.parameters.{name}}}}}",
         lambda name: f"{OUTPUTS_DIR}/{name}",
     )
-    dag = argo.DAGTemplate(tasks=[_dag_task(task, names, containers.get(task.name)) for task in config.tasks])
-    templates = [argo.Template(name=DAG_TEMPLATE, dag=dag)]
+    update_steps, update_templates = asset_update_steps(
+        config, awaited, names, run, maxai_labels(config), places, findings, update_image
+    )
+    dag_tasks = [_dag_task(task, names, containers.get(task.name)) for task in config.tasks]
+    templates = [argo.Template(name=DAG_TEMPLATE, dag=argo.DAGTemplate(tasks=dag_tasks + update_steps))]
     for task in config.tasks:
         env = {**task_variables(config, task, run), **_run_params_variable(config), **_item_variable(task)}
         if task.kind == "spark":
@@ -229,7 +243,7 @@ def _templates(
         template.retry_strategy = retry_strategy(config, task)
         template.timeout = timeout(config, task)
         templates.append(template)
-    return templates
+    return templates + update_templates
 
 
 def _annotations(config: ObjectiveConfig) -> dict[str, str]:
@@ -251,20 +265,26 @@ def _image_pull_secrets(config: ObjectiveConfig) -> list[argo.LocalObjectReferen
     return [argo.LocalObjectReference(name=name) for name in dict.fromkeys(names)] or None
 
 
-def argo_document(
-    config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator"
-) -> tuple[dict[str, Any], Findings]:
-    """The Workflow or CronWorkflow as a dict, with the notes; a ConfigError for what Argo cannot express."""
+def argo_documents(
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    spark: SparkMode = "operator",
+    update_image: str = ASSET_UPDATE_IMAGE,
+) -> tuple[list[dict[str, Any]], Findings]:
+    """The Workflow or CronWorkflow, or the WorkflowTemplate and its Sensor, as dicts, with the notes; a
+    ConfigError for what Argo cannot express. ``update_image`` runs the steps announcing awaited outputs."""
     places, findings = Places(config), Findings(strict=strict)
     config = without_environment_connections(config, places)
     check_coverage(config, "argo", places, findings, spark)
     settings = config.dag
-    scheduled = settings.schedule not in (None, "@once")
+    on_assets = isinstance(settings.schedule, AssetSchedule | dict)  # a dict: from the parse cache
+    scheduled = not on_assets and settings.schedule not in (None, "@once")
     name = objective_name(config, CRON_NAME_LIMIT if scheduled else 57)
     spec = argo.WorkflowSpec(
         entrypoint=DAG_TEMPLATE,
         arguments=_parameters(config),
-        templates=_templates(config, places, findings, scheduled, spark),
+        templates=_templates(config, places, findings, scheduled, spark, update_image),
         parallelism=settings.max_active_tasks,
         active_deadline_seconds=settings.dagrun_timeout,
         synchronization=argo.Synchronization(mutexes=[argo.Mutex(name=name)])
@@ -273,11 +293,17 @@ def argo_document(
         image_pull_secrets=_image_pull_secrets(config),
     )
     namespace = _namespace(config, places, findings)
-    findings.raise_if_any()
     labels, annotations = maxai_labels(config), _annotations(config)
-    document: argo.Workflow | argo.CronWorkflow
+    sensor_metadata = {"labels": dict(labels), **({"namespace": namespace} if namespace else {})}
+    sensor = sensor_document(config, name, sensor_metadata, places, findings) if on_assets else None
+    findings.raise_if_any()
+    document: argo.Workflow | argo.CronWorkflow | argo.WorkflowTemplate
+    if sensor is not None:
+        metadata = argo.ObjectMeta(name=name, namespace=namespace, labels=labels, annotations=annotations)
+        template = argo.WorkflowTemplate(api_version=API_VERSION, kind="WorkflowTemplate", metadata=metadata, spec=spec)
+        return [template.model_dump(by_alias=True, exclude_none=True, mode="json"), sensor], findings
     if scheduled:
-        assert isinstance(settings.schedule, str)  # an asset schedule is refused by the coverage check
+        assert isinstance(settings.schedule, str)
         document = argo.CronWorkflow(
             api_version=API_VERSION,
             kind="CronWorkflow",
@@ -299,12 +325,27 @@ def argo_document(
             ),
             spec=spec,
         )
-    return document.model_dump(by_alias=True, exclude_none=True, mode="json"), findings
+    return [document.model_dump(by_alias=True, exclude_none=True, mode="json")], findings
 
 
-def render_argo(config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator") -> Rendered:
-    document, findings = argo_document(config, strict=strict, spark=spark)
+def argo_document(
+    config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator"
+) -> tuple[dict[str, Any], Findings]:
+    """The Workflow, CronWorkflow or WorkflowTemplate as a dict (without an asset schedule's Sensor)."""
+    documents, findings = argo_documents(config, strict=strict, spark=spark)
+    return documents[0], findings
+
+
+def render_argo(
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    spark: SparkMode = "operator",
+    update_image: str = ASSET_UPDATE_IMAGE,
+) -> Rendered:
+    documents, findings = argo_documents(config, strict=strict, spark=spark, update_image=update_image)
     command = "maxai render argo" + (" --spark submit" if spark == "submit" else "")
-    text = header(f"Argo {document['kind']}", config, command, findings.notes)
-    text += dump_yaml([document])
+    kinds = " and Argo Events ".join(document["kind"] for document in documents)
+    text = header(f"Argo {kinds}", config, command, findings.notes)
+    text += dump_yaml(documents)
     return Rendered(text, tuple(findings.notes))

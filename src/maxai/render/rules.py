@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from maxai.config.assets import AssetSchedule, schedule_json
 from maxai.config.objective import ObjectiveConfig
 from maxai.render.run_params import params_note, params_refusal
 
@@ -74,6 +75,18 @@ def _schedule_refusal(value: Any, target: str, instead: str) -> str | None:
     return None
 
 
+def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
+    """Assets are rendered as an Argo Events Sensor; assets *or* a cron (Airflow's AssetOrTimeSchedule) are not."""
+    if isinstance(value, AssetSchedule | dict):  # a dict: the settings came from the parse cache
+        if schedule_json(value).get("cron") is not None:
+            return (
+                "an asset schedule with a cron (Airflow's AssetOrTimeSchedule) is not rendered: Argo would need a "
+                "CronWorkflow and a Sensor submitting the same workflow; remove 'cron' or the assets"
+            )
+        return None
+    return _schedule_refusal(value, "Argo", "")
+
+
 DAG_RULES: dict[str, Rule] = {
     "start_date": Rule(to("CronWorkflow spec.when: now() >= start_date"), to(_NO_SCHEDULE_ON_KFP)),
     "end_date": Rule(to("CronWorkflow spec.when: now() <= end_date"), to(_NO_SCHEDULE_ON_KFP)),
@@ -87,8 +100,9 @@ DAG_RULES: dict[str, Rule] = {
     ),
     "schedule": Rule(
         to(
-            "CronWorkflow spec.schedules, timezone UTC (none or @once: a Workflow); @continuous refused",
-            refuse=lambda value, _config: _schedule_refusal(value, "Argo", "Argo Events would have to trigger it"),
+            "CronWorkflow spec.schedules, timezone UTC (none or @once: a Workflow); assets: a WorkflowTemplate and "
+            "an Argo Events Sensor (with a cron too: refused); @continuous refused",
+            refuse=_argo_schedule_refusal,
         ),
         to(
             "note: the recurring run to create (cron with seconds, catchup, max_concurrency); @continuous refused",

@@ -16,12 +16,20 @@ EXTRAS = {"argo": "render", "kubeflow": "render", "airflow": "airflow"}
 
 
 def render(
-    target: TargetName, config: ObjectiveConfig, *, strict: bool = False, spark: SparkMode = "operator"
+    target: TargetName,
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    spark: SparkMode = "operator",
+    update_image: str | None = None,
 ) -> Rendered:
-    """``config`` rendered for ``target``; a ConfigError names every setting the target cannot express."""
+    """``config`` rendered for ``target``; a ConfigError names every setting the target cannot express.
+    ``update_image`` (argo): the image of the steps announcing awaited outputs (default: a pinned curl)."""
     if target == "argo":
         from maxai.render.argo import render_argo
 
+        if update_image is not None:
+            return render_argo(config, strict=strict, spark=spark, update_image=update_image)
         return render_argo(config, strict=strict, spark=spark)
     if target == "kubeflow":
         from maxai.render.kubeflow import render_kubeflow
