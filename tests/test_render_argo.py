@@ -20,6 +20,7 @@ from maxai.config.models import DagSettings
 from maxai.errors import ConfigError
 from maxai.render.argo import argo_document, render_argo, run_values
 from maxai.render.argo_asset_updates import UPDATE_SUFFIX
+from maxai.render.kubeflow import render_kubeflow
 from maxai.render.naming import kubernetes_name
 from tests.conftest import REPO
 from tests.render_schemas import argo_validator, errors, spark_application_validator
@@ -393,3 +394,15 @@ def test_a_text_param_is_refused_by_name(example_repo: Path, edit_json: Callable
     edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", text_param)
     with pytest.raises(ConfigError, match=r"params: .*only integer and number params are rendered, and 'region_label'"):
         argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"))
+
+
+@pytest.mark.parametrize("target", ["argo", "kubeflow"])
+def test_callbacks_and_deadline_alerts_are_refused_saying_why(repo: Path, target: str) -> None:
+    """cards' failure callback and deadline alert are Airflow's: each is refused at its key, with the reason."""
+    config = load_objective(repo, "finance", "fraud_scoring", "cards")
+    with pytest.raises(ConfigError) as error:
+        render_argo(config) if target == "argo" else render_kubeflow(config)
+    found = {problem.path: problem.message for problem in error.value.problems if problem.path[0] == "@dag"}
+    assert set(found) == {("@dag", "on_failure_callback"), ("@dag", "deadline")}
+    assert "Python callback with its run's context" in found[("@dag", "on_failure_callback")]
+    assert "deadline alert calls back while the run goes on" in found[("@dag", "deadline")]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from maxai.config.assets import AssetSchedule, schedule_json
+from maxai.config.layout import DAG_CALLBACKS, TASK_CALLBACKS
 from maxai.config.objective import ObjectiveConfig
 from maxai.render.run_params import params_note, params_refusal
 
@@ -87,7 +88,27 @@ def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
     return _schedule_refusal(value, "Argo", "")
 
 
+_CALLBACK = Rule(
+    refused(
+        "Airflow calls this Python callback with its run's context; Argo would run a container in an exit handler "
+        "or lifecycle hook instead, which maxai does not write"
+    ),
+    refused(
+        "Airflow calls this Python callback with its run's context; Kubeflow would run a component in an exit "
+        "handler instead, which maxai does not write"
+    ),
+)
+CALLBACK_RULES = {key: _CALLBACK for key in (*DAG_CALLBACKS, *TASK_CALLBACKS)}
+
 DAG_RULES: dict[str, Rule] = {
+    **{key: _CALLBACK for key in DAG_CALLBACKS},
+    "deadline": Rule(
+        refused(
+            "an Airflow deadline alert calls back while the run goes on; Argo's activeDeadlineSeconds stops the "
+            "run instead (dagrun_timeout maps to it)"
+        ),
+        refused("an Airflow deadline alert calls back while the run goes on; Kubeflow has no such alert"),
+    ),
     "start_date": Rule(to("CronWorkflow spec.when: now() >= start_date"), to(_NO_SCHEDULE_ON_KFP)),
     "end_date": Rule(to("CronWorkflow spec.when: now() <= end_date"), to(_NO_SCHEDULE_ON_KFP)),
     "partition": Rule(to("MAXAI_PARTITION"), to("MAXAI_PARTITION")),
@@ -165,6 +186,7 @@ DAG_RULES: dict[str, Rule] = {
 }
 
 DEFAULT_ARGS_RULES: dict[str, Rule] = {
+    **CALLBACK_RULES,
     "owner": Rule(to("annotation maxai/owner"), to("pipelineInfo.description, an 'owner:' line")),
     "retries": Rule(to("retryStrategy.limit, retryPolicy Always"), to("retryPolicy.maxRetryCount")),
     "retry_delay": Rule(to("retryStrategy.backoff.duration"), to("retryPolicy.backoffDuration")),
@@ -195,6 +217,7 @@ DEFAULT_ARGS_RULES: dict[str, Rule] = {
 }
 
 TASK_RULES: dict[str, Rule] = {
+    **CALLBACK_RULES,
     "retries": DEFAULT_ARGS_RULES["retries"],
     "retry_delay": DEFAULT_ARGS_RULES["retry_delay"],
     "retry_exponential_backoff": DEFAULT_ARGS_RULES["retry_exponential_backoff"],
