@@ -10,9 +10,8 @@ from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.runtime.context import (
     EVENT_RUN_DATE,
     EVENT_RUN_TIME,
-    RUN_DATE_TEMPLATE,
     RUN_TIME_TEMPLATE,
-    ZONED_RUN_DATE_TEMPLATE,
+    run_date_template,
 )
 
 
@@ -50,10 +49,8 @@ def task_lineage(config: ObjectiveConfig, task: ResolvedTask, produced: set[Data
     lineage: dict[str, Any] = {}
     if outlets:
         lineage["outlets"] = [_airflow_asset(asset) for asset in outlets]
-        zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
-        lineage["pre_execute"] = functools.partial(
-            tag_asset_updates, ZONED_RUN_DATE_TEMPLATE if zoned else RUN_DATE_TEMPLATE
-        )
+        template = run_date_template(config.dag.partition, config.dag.timezone)
+        lineage["pre_execute"] = functools.partial(tag_asset_updates, template)
     if inlets:
         lineage["inlets"] = [_airflow_asset(asset) for asset in inlets]
     return lineage

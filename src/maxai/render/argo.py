@@ -54,6 +54,7 @@ from maxai.runtime.context import (
     ENV_RUN_TYPE,
     FORCE_ENV,
     FORCE_PARAM,
+    run_date_zone,
 )
 
 API_VERSION = "argoproj.io/v1alpha1"
@@ -213,8 +214,7 @@ def _templates(
     awaited = awaited_in_repository(config, findings)
     reserved = {DAG_TEMPLATE: "the workflow's DAG template", **update_step_names(config, awaited)}
     names = task_names(config, places, findings, reserved)
-    zoned = config.dag.partition == "day" and config.dag.timezone != "UTC"
-    run = run_values(scheduled, config.dag.timezone if zoned else None)
+    run = run_values(scheduled, run_date_zone(config.dag.partition, config.dag.timezone))
     containers = container_steps(
         config,
         places,

@@ -50,6 +50,7 @@ from maxai.runtime.context import (
     ENV_RUN_TYPE,
     FORCE_ENV,
     FORCE_PARAM,
+    run_date_zone,
 )
 
 SCHEMA_VERSION = "2.1.0"
@@ -244,7 +245,7 @@ def _container(
         [_placeholder(name) for name in _WRAPPER_INPUTS] + _item_argument(task) + ([run_params] if run_params else [])
     )
     extra = ((ENV_ITEM,) if task.params.for_each else ()) + ((ENV_RUN_PARAMS,) if run_params else ())
-    zone = config.dag.timezone if config.dag.partition == "day" and config.dag.timezone != "UTC" else None
+    zone = run_date_zone(config.dag.partition, config.dag.timezone)
     container: dict[str, Any] = {"env": [{"name": key, "value": value} for key, value in env.items()]}
     if task.kind == "spark":
         arguments = in_image(config, task, places, findings)

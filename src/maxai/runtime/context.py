@@ -73,6 +73,19 @@ def _run_date_template(in_zone: str) -> str:
 
 RUN_DATE_TEMPLATE = _run_date_template("")
 ZONED_RUN_DATE_TEMPLATE = _run_date_template(".astimezone(dag.timezone)")
+
+
+def run_date_zone(partition: str, timezone: str) -> str | None:
+    """The time zone whose day a run processes, when it is not UTC's: only an objective partitioned by day takes
+    its zone's date; hours and minutes stay UTC (a local hour repeats when DST ends)."""
+    return timezone if partition == "day" and timezone != "UTC" else None
+
+
+def run_date_template(partition: str, timezone: str) -> str:
+    """The Airflow template of the date a run processes (see :func:`run_date_zone`)."""
+    return ZONED_RUN_DATE_TEMPLATE if run_date_zone(partition, timezone) else RUN_DATE_TEMPLATE
+
+
 DATE_SOURCE_TEMPLATE = (
     "{{ 'date param' if params." + DATE_PARAM + " else ('logical date' if dag_run.logical_date else "
     "('asset event' if " + _EVENT_DATE + " else 'run day')) }}"
@@ -122,14 +135,13 @@ def task_environment(
     are those of the objective's ``timezone``; hours and minutes are always UTC (a local hour repeats when
     DST ends).
     """
-    zoned = partition == "day" and timezone != "UTC"
     environment = {
         ENV_DOMAIN: domain,
         ENV_USECASE: usecase,
         ENV_OBJECTIVE: objective,
         ENV_TASK: task,
         ENV_PARAMS: params_json,
-        ENV_RUN_DATE: ZONED_RUN_DATE_TEMPLATE if zoned else RUN_DATE_TEMPLATE,
+        ENV_RUN_DATE: run_date_template(partition, timezone),
         ENV_RUN_TIME: RUN_TIME_TEMPLATE,
         ENV_PARTITION: partition,
         ENV_DATE_SOURCE: DATE_SOURCE_TEMPLATE,
