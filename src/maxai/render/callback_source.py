@@ -42,10 +42,9 @@ def _target(reference: str) -> tuple[str, str]:
 
 def _imported(reference: str, handlers: str, imports: set[str]) -> str:
     """The expression naming ``reference`` in the file, and the imports it needs."""
-    module, name = _target(reference)
     imports.add(HANDLERS_FOLDER + handlers)
-    imports.add(HANDLER_MODULE + module)
-    return f"{module}.{name}"
+    imports.add(HANDLER_MODULE + _target(reference)[0])
+    return _reference_path(reference)
 
 
 def _keywords(args: Mapping[str, Any], source: Source, imports: set[str], indent: int) -> list[str]:
@@ -87,6 +86,16 @@ def {DEADLINE_CALLBACK}(context, callback, args, notifier=False):
 where the domain's handlers need not be on the import path, and pass the context by the name ``context``."""
 
 
+def _deadline_callback_kwargs(configured: str | dict[str, Any]) -> dict[str, Any]:
+    """What :data:`DEADLINE_CALLBACK` gets for the callback config names (run_deadline_callback's ``callback``)."""
+    configured = {"function": configured} if isinstance(configured, str) else configured
+    named = configured.get("function") or configured["notifier"]
+    kwargs: dict[str, Any] = {"callback": _reference_path(named), "args": dict(configured.get("args", {}))}
+    if "notifier" in configured:
+        kwargs["notifier"] = True
+    return kwargs
+
+
 def deadline_alert_source(alert: Any, source: Source, imports: set[str], indent: int) -> str:
     """A ``DeadlineAlert`` as Airflow's own classes, its callback :data:`DEADLINE_CALLBACK` calling what config
     names."""
@@ -98,14 +107,9 @@ def deadline_alert_source(alert: Any, source: Source, imports: set[str], indent:
     reference = next((name for name in names if type(getattr(DeadlineReference, name)) is type(alert.reference)), None)
     if reference is None or alert.callback.path != _MAXAI_DEADLINE_CALLBACK:
         raise UnwritableCallback(f"a deadline alert maxai did not build: {alert.reference!r}, {alert.callback!r}")
-    configured, handlers = alert.callback.kwargs["callback"], alert.callback.kwargs["handlers"]
-    configured = {"function": configured} if isinstance(configured, str) else configured
-    named = configured.get("function") or configured["notifier"]
-    _imported(named, handlers, imports)
+    kwargs = _deadline_callback_kwargs(alert.callback.kwargs["callback"])
+    _imported(kwargs["callback"], alert.callback.kwargs["handlers"], imports)
     imports.update({DEADLINE_FUNCTION, "import importlib"})
-    kwargs: dict[str, Any] = {"callback": _reference_path(named), "args": configured.get("args", {})}
-    if "notifier" in configured:
-        kwargs["notifier"] = True
     pad = " " * (indent + 4)
     lines = [
         f"reference=DeadlineReference.{reference}",
@@ -165,12 +169,7 @@ def comparable_callback(value: Any) -> Any:
         callback = value.callback
         path, kwargs = callback.path, dict(callback.kwargs)
         if path == _MAXAI_DEADLINE_CALLBACK:
-            configured = kwargs["callback"]
-            configured = {"function": configured} if isinstance(configured, str) else configured
-            named = configured.get("function") or configured["notifier"]
-            kwargs = {"callback": _reference_path(named), "args": dict(configured.get("args", {}))}
-            kwargs.update({"notifier": True} if "notifier" in configured else {})
-            path = DEADLINE_CALLBACK
+            path, kwargs = DEADLINE_CALLBACK, _deadline_callback_kwargs(kwargs["callback"])
         elif path.rpartition(".")[2] == DEADLINE_CALLBACK:  # the file's own, whatever module it was loaded as
             path = DEADLINE_CALLBACK
         return ("deadline", type(value.reference).__name__, value.interval, value.name, path, kwargs)
