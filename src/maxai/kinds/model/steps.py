@@ -1,5 +1,5 @@
 """What the model kind's steps do, once: the Airflow operators (``operators``) and the container entry point
-(``python -m maxai.kinds.model.step``) both call these. No Airflow import: a container has none.
+(``python -m maxai.kinds.model.run_step``) both call these. No Airflow import: a container has none.
 
 Each function takes an MLflow client of the tracking server and registry, and ``log``, which writes one line
 where the caller's logs go.
