@@ -32,23 +32,29 @@ def user_folder(folder: str, user: str) -> str:
     return os.path.join(folder, "users", user) if user else folder
 
 
-def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
-    """The task's own ``env_vars`` with the MAXAI_* variables (see maxai.runtime.context) added.
-
-    maxai's identity variables win; MAXAI_DATA_DIR may be overridden by the task's own env_vars.
-    """
+def maxai_variables(config: ObjectiveConfig, task: ResolvedTask, data_folder: str) -> dict[str, str]:
+    """The MAXAI_* variables of one task under Airflow (maxai.runtime.context), with ``data_folder`` for data."""
     ref = config.ref
-    maxai_env = task_environment(
+    dag = config.dag
+    return task_environment(
         ref.domain,
         ref.usecase,
         ref.objective,
         task.name,
         task.params_json,
-        data_dir(config),
-        config.dag.partition,
-        tuple(config.dag.params),
-        config.dag.timezone,
+        data_folder,
+        dag.partition,
+        tuple(dag.params),
+        dag.timezone,
     )
+
+
+def task_env_vars(config: ObjectiveConfig, task: ResolvedTask) -> dict[str, str]:
+    """The task's own ``env_vars`` with the MAXAI_* variables (see maxai.runtime.context) added.
+
+    maxai's identity variables win; MAXAI_DATA_DIR may be overridden by the task's own env_vars.
+    """
+    maxai_env = maxai_variables(config, task, data_dir(config))
     merged = {ENV_DATA_DIR: maxai_env[ENV_DATA_DIR], **(task.arguments.get("env_vars") or {})}
     if config.deployment.user and merged[ENV_DATA_DIR] != maxai_env[ENV_DATA_DIR]:
         # the task's own data folder (a pod's volume, say): the personal copy still writes apart

@@ -1,10 +1,11 @@
-"""A task as a container step, for targets outside Airflow (Argo Workflows, Kubeflow Pipelines).
+"""A task as a container step, for targets outside maxai's Airflow DAG (Argo Workflows, Kubeflow Pipelines, the
+standalone Airflow file, which runs it in a pod).
 
 A kind whose ``TaskKind.container_step`` names a function ``(ContainerRequest) -> ContainerStep | None`` is
-rendered by ``maxai render argo`` and ``maxai render kubeflow``: the renderer asks the function what one task
-runs (image, command, environment, the values it hands to later steps and those it takes from earlier ones)
-and writes it in the target's own terms. The function knows nothing of the target: it writes an input's
-value and an output's file where the request's ``input`` and ``output_path`` say.
+rendered by ``maxai render argo|kubeflow|airflow``: the renderer asks the function what one task runs (image,
+command, environment, the values it hands to later steps and those it takes from earlier ones) and writes it
+in the target's own terms. The function knows nothing of the target: it writes an input's value and an
+output's file where the request's ``input`` and ``output_path`` say.
 No Airflow import here, nor Pydantic.
 """
 
@@ -56,6 +57,8 @@ class ContainerStep:
     """Name -> the file the step writes the value to: ``request.output_path(name)``."""
     inputs: dict[str, UpstreamValue] = field(default_factory=dict)
     """Name -> where its value comes from; ``request.input(name)`` stands for the value in ``command``/``args``."""
+    skipped_exit_code: int | None = None
+    """The exit code by which this step says it skipped itself (``request.skipped_exit_code``, when it uses it)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class ContainerRequest:
     """A problem at a path of the task's arguments (its file, line and column are found): nothing is rendered."""
     note: Callable[[JsonPath, str], None]
     """A setting that has no place in the output: reported with it (refused with ``--strict``)."""
+    skipped_exit_code: int | None = None
+    """The exit code by which a step that decides to skip itself says so, on a target that marks such a task
+    skipped (the standalone Airflow file); None: the target has no skipped state, and the step ends successfully."""
 
     @property
     def arguments(self) -> dict[str, Any]:

@@ -20,12 +20,15 @@ from maxai.config.layout import CONFIGS_DIR
 from maxai.config.objective import ObjectiveConfig
 from maxai.errors import ConfigError, Problem
 from maxai.render.airflow_compare import dag_differences, operator_arguments
+from maxai.render.airflow_pods import base_operator_arguments, container_pods
 from maxai.render.callback_source import handler_import_lines
+from maxai.render.container_steps import is_container_kind
 from maxai.render.describe import header
-from maxai.render.findings import Rendered
+from maxai.render.findings import Findings, Rendered
 from maxai.render.places import Places
 from maxai.render.python_source import UnwritableValue, source
 
+_POD_OPERATOR = ("airflow.providers.cncf.kubernetes.operators.pod", "KubernetesPodOperator")
 _DAG_SKIPPED = frozenset({"task_group"})
 """Built by Airflow itself for every DAG."""
 
@@ -57,14 +60,14 @@ def _dag_keywords(dag: Any, imports: set[str]) -> dict[str, str]:
     return keywords
 
 
-def _task_keywords(dag: Any, task: Any, imports: set[str]) -> dict[str, str]:
+def _keywords(dag: Any, arguments: dict[str, Any], imports: set[str]) -> dict[str, str]:
+    """An operator's keyword arguments as source, without those the DAG's default_args give it."""
     defaults = dag.default_args or {}
-    arguments = {
-        key: value
-        for key, value in operator_arguments(task).items()
+    return {
+        key: source(value, imports, 8)
+        for key, value in arguments.items()
         if key not in ("params", "pre_execute") and not (key in defaults and defaults[key] == value)
     }
-    return {key: source(value, imports, 8) for key, value in arguments.items()}
 
 
 def _mapped_keywords(dag: Any, task: Any, imports: set[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -91,24 +94,49 @@ def _keyword_block(keywords: dict[str, str], indent: int) -> str:
     return "".join(f"{pad}{key}={text},\n" for key, text in keywords.items())
 
 
-def airflow_source(config: ObjectiveConfig) -> str:
-    """The DAG file's text (not yet checked: see :func:`render_airflow`)."""
+def _own_operator(task: Any) -> bool:
+    """Whether the task's operator is maxai's own (a kind's, such as the model kind's MLflow steps)."""
+    return bool(getattr(task, "operator_class", type(task)).__module__.startswith("maxai."))
+
+
+def _pods(config: ObjectiveConfig, dag: Any, findings: Findings) -> dict[str, dict[str, Any]]:
+    """The pod of each task whose operator is maxai's own, when its kind describes a container step; the others
+    are refused: the file would need maxai where it runs."""
+    places = Places(config)
+    own = [config.task(task.task_id) for task in dag.tasks if _own_operator(task)]
+    for task in own:
+        if not is_container_kind(task.kind):
+            message = (
+                f"not rendered for Airflow: its operator is maxai's own, the file must load without maxai, and the "
+                f"{task.kind!r} kind describes no container step to run in a pod instead"
+            )
+            findings.refuse(places.task_entry(task, "name", message))
+    return container_pods(config, places, findings) if own else {}
+
+
+def airflow_source(config: ObjectiveConfig, findings: Findings | None = None) -> tuple[str, list[str]]:
+    """The DAG file's text (not yet checked: see :func:`render_airflow`) and the tasks it runs as pods; what it
+    cannot hold is raised as a ConfigError, what it notes goes to ``findings``."""
     from maxai.factory.dag import dag_from_config
 
+    findings = findings or Findings()
     dag = dag_from_config(config)
+    pods = _pods(config, dag, findings)
+    findings.raise_if_any()
     imports = {"from airflow.sdk import DAG"}
     dag_block = _keyword_block(_dag_keywords(dag, imports), 4)
     variables: dict[str, str] = {}
     taken: set[str] = set()
     tasks = []
-    own = [config.task(task.task_id) for task in dag.tasks if type(task).__module__.startswith("maxai.")]
-    if own:  # e.g. the model kind's MLflow operators: the file would need maxai where it runs
-        message = "not rendered for Airflow: its operator is maxai's own, and the file must load without maxai"
-        raise ConfigError([Places(config).task_entry(task, "name", message) for task in own])
     for task in dag.tasks:
         kind = type(task)
         variables[task.task_id] = _variable(task.task_id, taken)
-        if task.is_mapped:
+        if task.task_id in pods:
+            imports.add(f"from {_POD_OPERATOR[0]} import {_POD_OPERATOR[1]}")
+            pod = {**base_operator_arguments(operator_arguments(task)), **pods[task.task_id]}
+            keywords = {"task_id": source(task.task_id, imports), **_keywords(dag, pod, imports)}
+            call = f"{_POD_OPERATOR[1]}(\n{_keyword_block(keywords, 8)}    )"
+        elif task.is_mapped:
             kind = task.operator_class
             imports.add(f"from {kind.__module__} import {kind.__name__}")
             partial, expand = _mapped_keywords(dag, task, imports)
@@ -116,7 +144,7 @@ def airflow_source(config: ObjectiveConfig) -> str:
             call = f"{kind.__name__}.partial(\n{_keyword_block(keywords, 8)}    ).expand(\n{_keyword_block(expand, 8)}    )"
         else:
             imports.add(f"from {kind.__module__} import {kind.__name__}")
-            keywords = {"task_id": source(task.task_id, imports), **_task_keywords(dag, task, imports)}
+            keywords = {"task_id": source(task.task_id, imports), **_keywords(dag, operator_arguments(task), imports)}
             call = f"{kind.__name__}(\n{_keyword_block(keywords, 8)}    )"
         tasks.append(f"    {variables[task.task_id]} = {call}\n")
     edges = [
@@ -128,14 +156,14 @@ def airflow_source(config: ObjectiveConfig) -> str:
     deployment = config.deployment
     chosen = [f'env="{deployment.environment}"'] if deployment.environment else []
     chosen += [f'user="{deployment.user}"'] if deployment.user else []
-    arguments = [f'"{part}"' for part in config.ref.parts] + chosen
-    text = header("Airflow DAG", config, "maxai render airflow", [])
-    text += documentation.format(dag_id=config.dag_id, parts=", ".join(arguments))
+    build_arguments = [f'"{part}"' for part in config.ref.parts] + chosen
+    text = header("Airflow DAG", config, "maxai render airflow", findings.notes)
+    text += documentation.format(dag_id=config.dag_id, parts=", ".join(build_arguments))
     text += "\n" + _import_block(imports)
     text += f"\nwith DAG(\n{dag_block}) as dag:\n" + "\n".join(tasks)
     if edges:
         text += "\n" + "".join(edges)
-    return text
+    return text, sorted(pods)
 
 
 def _import_block(imports: set[str]) -> str:
@@ -165,17 +193,18 @@ def _refusal(config: ObjectiveConfig, message: str) -> ConfigError:
     return ConfigError([Problem(folder, (), f"not rendered for Airflow: {message}")])
 
 
-def render_airflow(config: ObjectiveConfig) -> Rendered:
+def render_airflow(config: ObjectiveConfig, *, strict: bool = False) -> Rendered:
     """The standalone DAG file, executed and compared with ``build_dag``'s DAG before it is returned."""
     from maxai.factory.dag import dag_from_config
 
+    findings = Findings(strict)
     try:
-        text = airflow_source(config)
+        text, pods = airflow_source(config, findings)
     except UnwritableValue as error:
         raise _refusal(config, f"the DAG holds {error}, which maxai cannot write as source") from error
     namespace: dict[str, Any] = {"__name__": f"maxai_render_{config.ref.objective}"}
     exec(compile(text, f"<maxai render airflow {config.dag_id}>", "exec"), namespace)  # our own output, checked
-    differences = dag_differences(dag_from_config(config), namespace["dag"])
+    differences = dag_differences(dag_from_config(config), namespace["dag"], as_pods=pods)
     if differences:
         raise _refusal(config, "the written DAG would differ from build_dag's: " + "; ".join(differences))
-    return Rendered(text, (), ".py")
+    return Rendered(text, tuple(findings.notes), ".py")

@@ -1,5 +1,5 @@
-"""Tasks of kinds that describe themselves as container steps (``TaskKind.container_step``), for Argo and
-Kubeflow alike: the kind's function is asked for each task's step, then the values handed between steps are
+"""Tasks of kinds that describe themselves as container steps (``TaskKind.container_step``), for Argo, Kubeflow
+and the standalone Airflow file alike: the kind's function is asked for each task's step, then the values handed between steps are
 checked (the producer runs before, is no ``for_each`` task and declares the output)."""
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def container_steps(
     target: str,
     input_placeholder: Callable[[str], str],
     output_path: Callable[[str], str],
+    skipped_exit_code: int | None = None,
 ) -> dict[str, ContainerStep]:
     """The container step of every task whose kind has one, by task name; what cannot be rendered is refused."""
     steps: dict[str, ContainerStep] = {}
@@ -78,6 +79,7 @@ def container_steps(
             output_path=output_path,
             refuse=_at(places, task, findings.refuse),
             note=_at(places, task, findings.note),
+            skipped_exit_code=skipped_exit_code,
         )
         step = describe(request)
         if step is not None:

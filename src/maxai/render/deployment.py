@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
+from collections.abc import Sequence
 
 from maxai.config.environments import ENVIRONMENTS_FILE, active, read_environments
 from maxai.config.jsonfile import locate
@@ -76,10 +77,13 @@ def _problem(config: ObjectiveConfig, message: str) -> Problem:
     return Problem(layer.display, path, message, line, column)
 
 
-def check_data_folders(config: ObjectiveConfig, label: str, findings: Findings) -> None:
-    """Refuse a deployment whose data lies below a folder that only the target's images know."""
+def check_data_folders(
+    config: ObjectiveConfig, label: str, findings: Findings, tasks: Sequence[ResolvedTask] | None = None
+) -> None:
+    """Refuse a deployment whose data lies below a folder that only the target's images know (for ``tasks``,
+    by default every task: the Airflow file runs only some tasks in images of their own)."""
     deployment = config.deployment
-    below = [task.name for task in config.tasks if data_folder(config, task) is None]
+    below = [task.name for task in (config.tasks if tasks is None else tasks) if data_folder(config, task) is None]
     if not below or not deployment.asset_scope():
         return
     remedy = (

@@ -37,4 +37,4 @@ def render(
         return render_kubeflow(config, strict=strict)
     from maxai.render.airflow import render_airflow
 
-    return render_airflow(config)
+    return render_airflow(config, strict=strict)

@@ -78,6 +78,7 @@ def container_step(request: ContainerRequest) -> ContainerStep | None:
     tagged = ["--dag-id", config.dag_id]
     inputs: dict[str, UpstreamValue] = {}
     outputs: dict[str, str] = {}
+    skipped_exit_code = None
     if step == "train":
         outputs[RUN_ID_OUTPUT] = request.output_path(RUN_ID_OUTPUT)
         args = [
@@ -122,6 +123,9 @@ def container_step(request: ContainerRequest) -> ContainerStep | None:
         ]
         if arguments.get("gate") is not None:
             args += ["--gate", json.dumps(arguments["gate"], sort_keys=True)]
+            skipped_exit_code = request.skipped_exit_code
+            if skipped_exit_code is not None:
+                args += ["--skipped-exit-code", str(skipped_exit_code)]
     return ContainerStep(
         image=str(image),
         command=list(ENTRY_POINT),
@@ -129,4 +133,5 @@ def container_step(request: ContainerRequest) -> ContainerStep | None:
         secret_env={key: SecretKey(secret, key, optional) for key, optional in TRACKING_KEYS.items()},
         outputs=outputs,
         inputs=inputs,
+        skipped_exit_code=skipped_exit_code,
     )

@@ -1,10 +1,12 @@
 """``python -m maxai.kinds.model.run_step train|register|deploy ...``: one model step in a container.
 
-What ``maxai render argo`` and ``maxai render kubeflow`` run for a ``model_config.json`` step; it does what the
+What ``maxai render argo``, ``maxai render kubeflow`` and ``maxai render airflow`` run for a ``model_config.json`` step; it does what the
 step's Airflow operator does (both call ``maxai.kinds.model.steps``). MLflow's address and credentials are
 the ``MLFLOW_TRACKING_*`` variables (from a Kubernetes Secret), the run's identity the ``MAXAI_*`` ones. A value
 a later step needs (train's run id, register's version) is written to the file its ``--*-file`` option names;
-the target hands it on. A deploy step whose gate refuses the version ends successfully, the alias unmoved.
+the target hands it on. A deploy step whose gate refuses the version leaves the alias unmoved and ends successfully,
+or with ``--skipped-exit-code`` (the standalone Airflow file's pod then marks the task skipped, as build_dag's
+operator does).
 No Airflow import: the image needs maxai and mlflow-skinny only.
 """
 
@@ -48,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     deploy.add_argument("--version", required=True, help="the register step's version")
     deploy.add_argument("--alias", required=True)
     deploy.add_argument("--gate", help="the metric gate as JSON")
+    deploy.add_argument(
+        "--skipped-exit-code",
+        type=int,
+        help="end with this code when the gate refuses the version (a target that can mark the task skipped)",
+    )
     return parser
 
 
@@ -80,7 +87,8 @@ def _tags(dag_id: str) -> dict[str, str]:
     return steps.run_tags(dag_id, os.environ.get(ENV_TASK, ""), os.environ.get(ENV_RUN_ID, ""))
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> int:
+    """The step; its exit code (0, or ``--skipped-exit-code`` when the gate refused the version)."""
     client, uri = _client()
     if args.step == "train":
         run_id = steps.train(
@@ -116,16 +124,17 @@ def run(args: argparse.Namespace) -> None:
         )
         if refusal is not None:
             _log(f"skipped: {refusal}")
+            return args.skipped_exit_code or 0
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        run(args)
+        return run(args)
     except Exception as error:  # a step's failure: one line naming what failed, and a failing exit code
         print(f"maxai: {args.step} step failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":
