@@ -50,6 +50,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "(default: a pinned curlimages/curl)",
     )
     parser.add_argument(
+        "--callback-image",
+        metavar="IMAGE",
+        help="argo only: the image (with maxai and the domain's handlers) the objective's callbacks and deadline "
+        "alerts run in (default: the image of its pod tasks, when they share one)",
+    )
+    parser.add_argument(
         "--event-source",
         action="store_true",
         help="argo only: print the Argo Events EventSource those steps post to (once per namespace), no objective",
@@ -59,7 +65,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _check_arguments(args: argparse.Namespace) -> None:
     names = [args.domain, args.usecase, args.objective]
-    for option, given in (("--update-image", args.update_image), ("--event-source", args.event_source)):
+    argo_only = (
+        ("--update-image", args.update_image),
+        ("--callback-image", args.callback_image),
+        ("--event-source", args.event_source),
+    )
+    for option, given in argo_only:
         if given and args.target != "argo":
             raise UsageError(f"{option} applies to argo only")
     if args.event_source:
@@ -81,7 +92,12 @@ def _render(target: TargetName, root: Path, ref: ObjectiveRef, args: argparse.Na
     try:
         config = load_objective(root, *ref.parts)
         return render(
-            target, config, strict=args.strict, spark=args.spark or "operator", update_image=args.update_image
+            target,
+            config,
+            strict=args.strict,
+            spark=args.spark or "operator",
+            update_image=args.update_image,
+            callback_image=args.callback_image,
         )
     except ModuleNotFoundError as error:
         raise UsageError(f"maxai render {target} needs {error.name}: install maxai[{EXTRAS[target]}]") from None

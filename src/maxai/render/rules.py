@@ -88,24 +88,32 @@ def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
     return _schedule_refusal(value, "Argo", "")
 
 
-_CALLBACK = Rule(
+_TASK_CALLBACK = Rule(
     refused(
-        "Airflow calls this Python callback with its run's context; Argo would run a container in an exit handler "
-        "or lifecycle hook instead, which maxai does not write"
+        "Airflow calls a task's callback in the task's process, for each try (on_retry_callback, "
+        "on_execute_callback) with the task instance's context; maxai renders the DAG's own callbacks only (an exit "
+        "handler): use @dag.on_failure_callback or @dag.on_success_callback"
     ),
     refused(
         "Airflow calls this Python callback with its run's context; Kubeflow would run a component in an exit "
         "handler instead, which maxai does not write"
     ),
 )
-CALLBACK_RULES = {key: _CALLBACK for key in (*DAG_CALLBACKS, *TASK_CALLBACKS)}
+CALLBACK_RULES = {key: _TASK_CALLBACK for key in TASK_CALLBACKS}
+"""A task's callbacks (in default_args or a task's arguments)."""
+_DAG_CALLBACK_ON_ARGO = (
+    "spec.onExit: a step when {{workflow.status}} is (not) Succeeded runs python -m maxai.runtime.callback in the "
+    "pod tasks' image (or --callback-image)"
+)
+_DAG_CALLBACK = Rule(to(_DAG_CALLBACK_ON_ARGO), _TASK_CALLBACK.kubeflow)
 
 DAG_RULES: dict[str, Rule] = {
-    **{key: _CALLBACK for key in DAG_CALLBACKS},
+    **{key: _DAG_CALLBACK for key in DAG_CALLBACKS},
     "deadline": Rule(
-        refused(
-            "an Airflow deadline alert calls back while the run goes on; Argo's activeDeadlineSeconds stops the "
-            "run instead (dagrun_timeout maps to it)"
+        to(
+            "a daemon DAG task per alert: sleeps until reference (dagrun_queued_at: the workflow's creation; "
+            "dagrun_logical_date: a CronWorkflow run's scheduled time, else note) + interval, calls back, and is "
+            "stopped when the DAG ends"
         ),
         refused("an Airflow deadline alert calls back while the run goes on; Kubeflow has no such alert"),
     ),
