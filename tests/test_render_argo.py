@@ -401,12 +401,12 @@ def test_a_text_param_is_refused_by_name(example_repo: Path, edit_json: Callable
         argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"))
 
 
-def test_callbacks_and_deadline_alerts_are_refused_on_kubeflow_saying_why(repo: Path) -> None:
-    """cards' failure callback and deadline alert: each is refused at its key, with the reason."""
+def test_a_deadline_alert_is_refused_on_kubeflow_saying_why(repo: Path) -> None:
+    """cards' deadline alert is refused at its key, with the reason; its failure callback is an exit handler
+    (test_render_kubeflow_callbacks)."""
     config = load_objective(repo, "finance", "fraud_scoring", "cards")
     with pytest.raises(ConfigError) as error:
         render_kubeflow(config)
     found = {problem.path: problem.message for problem in error.value.problems if problem.path[0] == "@dag"}
-    assert set(found) == {("@dag", "on_failure_callback"), ("@dag", "deadline")}
-    assert "Python callback with its run's context" in found[("@dag", "on_failure_callback")]
+    assert set(found) == {("@dag", "deadline")}
     assert "deadline alert calls back while the run goes on" in found[("@dag", "deadline")]

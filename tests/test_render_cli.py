@@ -102,6 +102,7 @@ def test_usage_errors(repo: Path) -> None:
         (("argo", "retail", "demand_forecast", "stores_xx"), "no objective 'stores_xx'"),
         (("kubeflow", "--event-source"), "--event-source applies to argo only"),
         (("airflow", "retail", "demand_forecast", "stores_eu", "--update-image", "x"), "--update-image applies to"),
+        (("airflow", "retail", "demand_forecast", "stores_eu", "--callback-image", "x"), "--callback-image applies"),
         (("argo", "retail", "demand_forecast", "stores_eu", "--event-source"), "give no objective and no --all"),
     ):
         result = maxai("render", *args, cwd=repo)

@@ -52,8 +52,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--callback-image",
         metavar="IMAGE",
-        help="argo only: the image (with maxai and the domain's handlers) the objective's callbacks and deadline "
-        "alerts run in (default: the image of its pod tasks, when they share one)",
+        help="argo and kubeflow: the image (with maxai and the domain's handlers) the objective's callbacks and "
+        "deadline alerts run in (default: the image of its pod tasks, when they share one)",
     )
     parser.add_argument(
         "--event-source",
@@ -65,12 +65,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _check_arguments(args: argparse.Namespace) -> None:
     names = [args.domain, args.usecase, args.objective]
-    argo_only = (
-        ("--update-image", args.update_image),
-        ("--callback-image", args.callback_image),
-        ("--event-source", args.event_source),
-    )
-    for option, given in argo_only:
+    if args.callback_image and args.target == "airflow":
+        raise UsageError("--callback-image applies to argo and kubeflow only (the Airflow file calls the callbacks)")
+    for option, given in (("--update-image", args.update_image), ("--event-source", args.event_source)):
         if given and args.target != "argo":
             raise UsageError(f"{option} applies to argo only")
     if args.event_source:

@@ -95,8 +95,9 @@ _TASK_CALLBACK = Rule(
         "handler): use @dag.on_failure_callback or @dag.on_success_callback"
     ),
     refused(
-        "Airflow calls this Python callback with its run's context; Kubeflow would run a component in an exit "
-        "handler instead, which maxai does not write"
+        "Airflow calls a task's callback in the task's process, for each try, with the task instance's context; "
+        "maxai renders the DAG's own callbacks only (an exit handler): use @dag.on_failure_callback or "
+        "@dag.on_success_callback"
     ),
 )
 CALLBACK_RULES = {key: _TASK_CALLBACK for key in TASK_CALLBACKS}
@@ -105,7 +106,11 @@ _DAG_CALLBACK_ON_ARGO = (
     "spec.onExit: a step when {{workflow.status}} is (not) Succeeded runs python -m maxai.runtime.callback in the "
     "pod tasks' image (or --callback-image)"
 )
-_DAG_CALLBACK = Rule(to(_DAG_CALLBACK_ON_ARGO), _TASK_CALLBACK.kubeflow)
+_DAG_CALLBACK_ON_KUBEFLOW = (
+    "an exit handler (dsl.ExitHandler's IR): the tasks in a group exit-handler-1, then maxai-on-exit runs python -m "
+    "maxai.runtime.callback with the group's final status, in the pod tasks' image (or --callback-image)"
+)
+_DAG_CALLBACK = Rule(to(_DAG_CALLBACK_ON_ARGO), to(_DAG_CALLBACK_ON_KUBEFLOW))
 
 DAG_RULES: dict[str, Rule] = {
     **{key: _DAG_CALLBACK for key in DAG_CALLBACKS},
@@ -115,7 +120,11 @@ DAG_RULES: dict[str, Rule] = {
             "dagrun_logical_date: a CronWorkflow run's scheduled time, else note) + interval, calls back, and is "
             "stopped when the DAG ends"
         ),
-        refused("an Airflow deadline alert calls back while the run goes on; Kubeflow has no such alert"),
+        refused(
+            "an Airflow deadline alert calls back while the run goes on; a Kubeflow run has no task that waits beside "
+            "the others and is stopped when they end (the exit handler runs only after the run ended, too late for "
+            "an alert)"
+        ),
     ),
     "start_date": Rule(to("CronWorkflow spec.when: now() >= start_date"), to(_NO_SCHEDULE_ON_KFP)),
     "end_date": Rule(to("CronWorkflow spec.when: now() <= end_date"), to(_NO_SCHEDULE_ON_KFP)),

@@ -26,7 +26,7 @@ def render(
 ) -> Rendered:
     """``config`` rendered for ``target``; a ConfigError names every setting the target cannot express.
     ``update_image`` (argo): the image of the steps announcing awaited outputs (default: a pinned curl);
-    ``callback_image`` (argo): the image the objective's callbacks run in (default: its pod tasks' image)."""
+    ``callback_image`` (argo, kubeflow): the image the objective's callbacks run in (default: its pod tasks' image)."""
     if target == "argo":
         from maxai.render.argo import render_argo
 
@@ -38,7 +38,7 @@ def render(
     if target == "kubeflow":
         from maxai.render.kubeflow import render_kubeflow
 
-        return render_kubeflow(config, strict=strict)
+        return render_kubeflow(config, strict=strict, callback_image=callback_image)
     from maxai.render.airflow import render_airflow
 
     return render_airflow(config)

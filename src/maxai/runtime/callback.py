@@ -2,7 +2,8 @@
 
 What ``maxai render argo`` and ``maxai render kubeflow`` run for ``@dag.on_success_callback``,
 ``@dag.on_failure_callback`` and ``@dag.deadline``: the callbacks config names (``--callbacks``, a JSON list of
-``"module:function"``, ``{"function", "args"}`` or ``{"notifier", "args"}``), called as Airflow calls them:
+``"module:function"``, ``{"function", "args"}`` or ``{"notifier", "args"}``; ``--on-success`` and ``--on-failure``
+only when the run ended so), called as Airflow calls them:
 ``function(context, **args)``, or ``Notifier(**args)(context)`` (a notifier is an Airflow class: the image then
 needs Airflow). It runs in the domain's image, where the domain's package is installed; ``--handlers`` puts a
 folder first on the import path instead (``maxaiusecases/<domain>`` in a checkout).
@@ -53,13 +54,17 @@ from maxai.config.pysource import split_reference
 STATES = {
     "succeeded": "success",
     "success": "success",
+    "complete": "success",
+    "cached": "success",
     "failed": "failed",
     "error": "failed",
     "canceled": "failed",
     "cancelled": "failed",
     "running": "running",
 }
-"""The targets' final states (Argo's workflow.status, Kubeflow's task final state), as Airflow's DagRunState."""
+"""The targets' final states as Airflow's DagRunState: Argo's workflow.status; Kubeflow's task final status, the
+state of ML Metadata's execution of the exit handler's group (COMPLETE, CACHED, FAILED, CANCELED: kubeflow/pipelines
+backend/src/v2/driver/resolve.go)."""
 REFERENCES = ("dagrun_queued_at", "dagrun_logical_date")
 TARGETS = ("argo", "kubeflow")
 
@@ -74,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--callbacks", required=True, help="the callbacks as config names them, a JSON list")
+    parser.add_argument("--callbacks", default="[]", help="the callbacks as config names them, a JSON list")
+    parser.add_argument("--on-success", default="[]", help="callbacks called only when the run succeeded")
+    parser.add_argument("--on-failure", default="[]", help="callbacks called only when the run failed")
     parser.add_argument("--handlers", help="a folder put first on the import path")
     parser.add_argument("--target", choices=TARGETS, required=True)
     parser.add_argument("--dag-id", required=True)
@@ -83,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--queued-at", default="", help="ISO 8601; empty: unknown")
     parser.add_argument("--run-type", default="", help="scheduled or manual; empty: unknown")
     parser.add_argument("--state", default="running", help="the run's final state, as the target names it")
+    parser.add_argument(
+        "--task-final-status", default="", help="Kubeflow's PipelineTaskFinalStatus as JSON: its state is the run's"
+    )
     parser.add_argument("--reason", default="", help="why a run failed when no task did (the target's word)")
     parser.add_argument("--failures", default="", help="Argo's {{workflow.failures}}, as Argo substitutes it")
     parser.add_argument("--task-names", default="{}", help="JSON: the target's task names -> config's")
@@ -150,11 +160,20 @@ def _reason(state: str, failed: Sequence[str], given: str) -> str | None:
     return None
 
 
+def _final_state(args: argparse.Namespace) -> str:
+    if not args.task_final_status.strip():
+        return str(args.state)
+    status = _json(args.task_final_status, "--task-final-status")
+    if not isinstance(status, dict) or not isinstance(status.get("state"), str):
+        raise CallbackArgumentError("--task-final-status: no 'state' in it")
+    return str(status["state"])
+
+
 def build_context(args: argparse.Namespace, deadline_time: datetime | None = None) -> dict[str, Any]:
     """The mapping the callbacks get (keys in the module's docstring)."""
-    state = STATES.get(args.state.strip().lower())
+    state = STATES.get(_final_state(args).strip().lower())
     if state is None:
-        raise CallbackArgumentError(f"--state: {args.state!r} is none of {', '.join(sorted(STATES))}")
+        raise CallbackArgumentError(f"--state: {_final_state(args)!r} is none of {', '.join(sorted(STATES))}")
     task_names = _json(args.task_names, "--task-names")
     if not isinstance(task_names, dict):
         raise CallbackArgumentError("--task-names: not a JSON object")
@@ -229,14 +248,24 @@ def _log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> None:
-    callbacks = _json(args.callbacks, "--callbacks")
+def _callbacks(text: str, option: str) -> list[Any]:
+    callbacks = _json(text, option)
     if not isinstance(callbacks, list):
-        raise CallbackArgumentError("--callbacks: not a JSON list")
+        raise CallbackArgumentError(f"{option}: not a JSON list")
+    return callbacks
+
+
+def run(args: argparse.Namespace) -> None:
+    callbacks = _callbacks(args.callbacks, "--callbacks")
+    by_state = {
+        "success": _callbacks(args.on_success, "--on-success"),
+        "failed": _callbacks(args.on_failure, "--on-failure"),
+    }
     if args.handlers and args.handlers not in sys.path:
         sys.path.insert(0, args.handlers)
     if args.deadline_reference is None:
-        call_back(callbacks, build_context(args), _log)
+        context = build_context(args)
+        call_back([*callbacks, *by_state.get(context["dag_run"]["state"], [])], context, _log)
         return
     deadline_time = _deadline(args)
     build_context(args)  # every argument is read before the wait, not when the deadline passes
