@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from tests.conftest import REPO
 from tests.render_schemas import argo_validator, errors
 
 IMAGE = "registry.example.com/maxai/finance:0.9.2"
+PAGE_FUNCTION = "fraud_scoring.handlers.on_call:page"
 
 
 def _spec(document: dict[str, Any]) -> dict[str, Any]:
@@ -187,13 +189,65 @@ def test_the_image_is_the_pod_tasks_or_given(example_repo: Path, edit_json: Call
     assert templates["maxai-deadline-0"]["container"]["image"] == "registry.example.com/maxai/on-call:2"
 
 
-def test_a_task_callback_is_refused_saying_why(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+def test_a_retry_callback_is_refused_saying_why(example_repo: Path, edit_json: Callable[..., Path]) -> None:
     def task_callback(data: dict[str, Any]) -> None:
         data["@dag"]["default_args"] = {"on_retry_callback": "fraud_scoring.handlers.on_call:page"}
 
     edit_json("maxaiconfigs/finance/fraud_scoring/cards/py_config.json", task_callback)
-    with pytest.raises(ConfigError, match=r"on_retry_callback: .*maxai renders the DAG's own callbacks only"):
+    with pytest.raises(ConfigError, match=r"on_retry_callback: .*for each try of the task"):
         argo_document(load_objective(example_repo, "finance", "fraud_scoring", "cards"))
+
+
+def test_a_tasks_failure_callback_is_a_hook_of_its_step(
+    example_repo: Path, edit_json: Callable[..., Path], tmp_path: Path
+) -> None:
+    def task_callbacks(data: dict[str, Any]) -> None:
+        data["@dag"]["default_args"] = {"on_failure_callback": {"function": PAGE_FUNCTION, "args": {"channel": "#t"}}}
+
+    def own_success_callback(data: dict[str, Any]) -> None:
+        data["tasks"][2]["conf"]["on_success_callback"] = {"function": PAGE_FUNCTION, "args": {"channel": "#ok"}}
+
+    edit_json("maxaiconfigs/finance/fraud_scoring/cards/py_config.json", task_callbacks)
+    edit_json("maxaiconfigs/finance/fraud_scoring/kubepod_config.json", own_success_callback)
+    config = load_objective(example_repo, "finance", "fraud_scoring", "cards")
+    document = next(yaml.safe_load_all(render_argo(config).text))
+    assert errors(argo_validator("CronWorkflow"), document) == []
+    templates = _templates(document)
+    steps = {task["name"]: task for task in templates["main"]["dag"]["tasks"]}
+    hook = steps["score-transactions"]["hooks"]["maxai-on-failure"]
+    assert hook["expression"] == (
+        'tasks["score-transactions"].status == "Failed" || tasks["score-transactions"].status == "Error"'
+    )
+    assert set(steps["report-alerts"]["hooks"]) == {"maxai-on-failure", "maxai-on-success"}
+    assert steps["report-alerts"]["hooks"]["maxai-on-success"]["expression"] == (
+        'tasks["report-alerts"].status == "Succeeded"'
+    )
+    # the hook's template, given the hook's arguments as Argo hands them, pages with the task
+    values = _argo_values("Running", None, "2026-11-26T20:00:01Z")
+    for parameter in hook["arguments"]["parameters"]:
+        values[f"{{{{inputs.parameters.{parameter['name']}}}}}"] = parameter["value"]
+    process = _run_in_container(templates["maxai-task-callback"], values, tmp_path)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    [alert] = [json.loads(line) for line in (tmp_path / "on_call" / "finance.fraud_scoring.cards.jsonl").open()]
+    assert alert["task"] == "score_transactions" and alert["what"] == "failed"
+
+
+def test_a_for_each_tasks_callback_is_refused(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    shutil.copy(
+        example_repo / "maxaiusecases/finance/fraud_scoring/handlers/on_call.py",
+        example_repo / "maxaiusecases/retail/forecast_review/handlers/on_call.py",
+    )
+
+    def task_callback(data: dict[str, Any]) -> None:
+        data["@dag"]["default_args"] = {"on_failure_callback": "forecast_review.handlers.on_call:page"}
+
+    edit_json("maxaiconfigs/retail/forecast_review/daily/py_config.json", task_callback)
+    with pytest.raises(ConfigError) as error:
+        argo_documents(load_objective(example_repo, "retail", "forecast_review", "daily"), callback_image="x")
+    [problem] = error.value.problems
+    assert problem.path == ("@dag", "default_args", "on_failure_callback")
+    assert "a for_each task runs once per value" in problem.message
 
 
 def test_a_notifier_is_noted(example_repo: Path, edit_json: Callable[..., Path]) -> None:

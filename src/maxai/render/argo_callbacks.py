@@ -17,18 +17,27 @@ succeeded workflow into a failed one (``operator.go``), where Airflow only logs 
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 
 from hera.workflows import models as argo
 
 from maxai.config.objective import ObjectiveConfig
+from maxai.errors import Problem
+from maxai.render.argo_task_hooks import HOOK_ARGUMENTS, HOOK_INPUTS, TASK_CALLBACK_TEMPLATE, add_task_hooks
 from maxai.render.callback_steps import (
     CALLBACK_COMMAND,
+    NOTIFIER_NOTE,
+    RunCallbacks,
+    TaskCallback,
     callback_arguments,
     callback_image,
+    has_task_callbacks,
     note_notifiers,
     pod_task_values,
     run_callbacks,
+    task_callbacks,
 )
 from maxai.render.describe import maxai_labels
 from maxai.render.findings import Findings
@@ -48,6 +57,8 @@ def callback_template_names(config: ObjectiveConfig) -> dict[str, str]:
     """The templates this module adds, for the tasks' names not to take them."""
     callbacks = run_callbacks(config)
     names = {EXIT_TEMPLATE: "the workflow's exit handler"} if callbacks.on_success or callbacks.on_failure else {}
+    if has_task_callbacks(config):
+        names[TASK_CALLBACK_TEMPLATE] = "the template of the tasks' callbacks"
     if callbacks.on_success:
         names[SUCCESS_TEMPLATE] = "the step calling on_success_callback"
     if callbacks.on_failure:
@@ -78,6 +89,16 @@ def _template(name: str, image: str, arguments: list[str], config: ObjectiveConf
     )
 
 
+def _first_place(callbacks: RunCallbacks, hooked: list[TaskCallback], places: Places) -> Callable[[str], Problem]:
+    """Where the first callback is set: the place to name when there is no image to run it."""
+    if callbacks.on_success or callbacks.on_failure:
+        first = "on_failure_callback" if callbacks.on_failure else "on_success_callback"
+        return functools.partial(places.dag, (first,))
+    if callbacks.deadlines:
+        return functools.partial(places.dag, callbacks.deadlines[0].path)
+    return hooked[0].place
+
+
 def add_run_callbacks(
     spec: argo.WorkflowSpec,
     config: ObjectiveConfig,
@@ -87,17 +108,18 @@ def add_run_callbacks(
     places: Places,
     findings: Findings,
 ) -> None:
-    """Add the exit handler and the deadline alerts' daemon tasks to ``spec`` (templates, ``onExit``, DAG tasks,
-    parallelism); refusals and notes go to ``findings``."""
+    """Add the exit handler, the deadline alerts' daemon tasks and the tasks' callback hooks to ``spec`` (templates,
+    ``onExit``, DAG tasks, hooks, parallelism); refusals and notes go to ``findings``."""
     from maxai.render.argo import run_values  # argo imports this module
 
-    callbacks = run_callbacks(config)
-    if not callbacks:
+    callbacks, hooked = run_callbacks(config), task_callbacks(config, places)
+    if not callbacks and not hooked:
         return
     note_notifiers(callbacks, "Argo Workflows", places, findings)
-    first = "on_failure_callback" if callbacks.on_failure else "on_success_callback"
-    path = (first,) if callbacks.on_success or callbacks.on_failure else callbacks.deadlines[0].path
-    image = callback_image(config, image_option, lambda message: places.dag(path, message), findings)
+    for callback in hooked:
+        if any(isinstance(named, dict) and "notifier" in named for named in callback.callbacks):
+            findings.note(callback.place(f"not in the Argo Workflows output as on Airflow: {NOTIFIER_NOTE}"))
+    image = callback_image(config, image_option, _first_place(callbacks, hooked, places), findings)
     if image is None:
         return
     logical_date = _logical_date(scheduled)
@@ -123,8 +145,20 @@ def add_run_callbacks(
         templates.append(argo.Template(name=EXIT_TEMPLATE, steps=[argo.ParallelSteps(root=exit_steps)]))
         spec.on_exit = EXIT_TEMPLATE
     daemons = _deadline_tasks(config, scheduled, image, run, places, findings, templates)
+    names = {task.name: kubernetes_name(task.name) for task in config.tasks}
     for template in spec.templates or []:
         if template.name == dag_template and template.dag is not None:
+            if add_task_hooks(template.dag.tasks, hooked, names, findings):
+                identity = [
+                    "--target",
+                    "argo",
+                    "--dag-id",
+                    config.dag_id,
+                    *(item for pair in run.items() for item in pair),
+                ]
+                hook_template = _template(TASK_CALLBACK_TEMPLATE, image, [*identity, *HOOK_ARGUMENTS], config)
+                hook_template.inputs = argo.Inputs(parameters=[argo.Parameter(name=name) for name in HOOK_INPUTS])
+                templates.append(hook_template)
             template.dag.tasks.extend(daemons)
     if spec.parallelism is not None:
         spec.parallelism += len(daemons)  # an alert's pod is no task: Airflow's max_active_tasks does not count it

@@ -8,12 +8,13 @@ module holds what both targets share: the callbacks as JSON, the image, and the 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from maxai.config.objective import ObjectiveConfig
+from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.errors import JsonPath, Problem
 from maxai.render.findings import Findings
 from maxai.render.places import Places
@@ -76,6 +77,42 @@ def run_callbacks(config: ObjectiveConfig) -> RunCallbacks:
         for index, alert in enumerate(_list(dag.deadline))
     ]
     return RunCallbacks(_list(dag.on_success_callback), _list(dag.on_failure_callback), deadlines)
+
+
+HOOKED_TASK_CALLBACKS = ("on_success_callback", "on_failure_callback")
+"""A task's callbacks Argo runs as lifecycle hooks: once per task, on its final status."""
+
+
+@dataclass(frozen=True)
+class TaskCallback:
+    """A task's ``on_success_callback`` or ``on_failure_callback``: its own, else default_args'."""
+
+    task: ResolvedTask
+    key: str
+    callbacks: list[Any]
+    place: Callable[[str], Problem]
+    """Where config sets it: the task's arguments, or ``@dag.default_args``."""
+
+
+def has_task_callbacks(config: ObjectiveConfig) -> bool:
+    defaults = config.dag.default_args
+    return any(getattr(defaults, key, None) for key in HOOKED_TASK_CALLBACKS) or any(
+        task.arguments.get(key) for task in config.tasks for key in HOOKED_TASK_CALLBACKS
+    )
+
+
+def task_callbacks(config: ObjectiveConfig, places: Places) -> list[TaskCallback]:
+    found = []
+    for task in config.tasks:
+        for key in HOOKED_TASK_CALLBACKS:
+            if key in task.arguments:
+                value, place = task.arguments[key], functools.partial(places.task, task, (key,))
+            else:
+                value = getattr(config.dag.default_args, key, None)
+                place = functools.partial(places.dag, ("default_args", key))
+            if _list(value):
+                found.append(TaskCallback(task, key, _list(value), place))
+    return found
 
 
 def note_notifiers(callbacks: RunCallbacks, label: str, places: Places, findings: Findings) -> None:

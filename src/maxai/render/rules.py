@@ -90,17 +90,26 @@ def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
 
 _TASK_CALLBACK = Rule(
     refused(
-        "Airflow calls a task's callback in the task's process, for each try (on_retry_callback, "
-        "on_execute_callback) with the task instance's context; maxai renders the DAG's own callbacks only (an exit "
-        "handler): use @dag.on_failure_callback or @dag.on_success_callback"
+        "Airflow calls this callback for each try of the task (on_execute_callback, on_retry_callback) or when it is "
+        "skipped; an Argo lifecycle hook runs once per task, on its final status: only a task's on_success_callback "
+        "and on_failure_callback are rendered"
     ),
     refused(
-        "Airflow calls a task's callback in the task's process, for each try, with the task instance's context; "
-        "maxai renders the DAG's own callbacks only (an exit handler): use @dag.on_failure_callback or "
-        "@dag.on_success_callback"
+        "Airflow calls a task's callback when that task ends; Kubeflow has no hook on a task, and kfp allows one exit "
+        "handler, around the whole pipeline: use @dag.on_failure_callback or @dag.on_success_callback"
     ),
 )
-CALLBACK_RULES = {key: _TASK_CALLBACK for key in TASK_CALLBACKS}
+_TASK_HOOK = Rule(
+    to(
+        "a lifecycle hook of the task's DAG step, when its status is Succeeded (on_failure_callback: Failed or "
+        "Error, after its retries), runs python -m maxai.runtime.callback; error for a for_each task"
+    ),
+    _TASK_CALLBACK.kubeflow,
+)
+CALLBACK_RULES = {
+    key: _TASK_HOOK if key in ("on_success_callback", "on_failure_callback") else _TASK_CALLBACK
+    for key in TASK_CALLBACKS
+}
 """A task's callbacks (in default_args or a task's arguments)."""
 _DAG_CALLBACK_ON_ARGO = (
     "spec.onExit: a step when {{workflow.status}} is (not) Succeeded runs python -m maxai.runtime.callback in the "

@@ -22,7 +22,8 @@ a DagRun), for every callback:
     The names (config's) of the tasks that failed, in the order they ended; empty when none or unknown.
 ``task_instance``
     Only when a task failed: ``{"task_id": <the last failed task>, "state": "failed"}`` (Airflow gives the DAG's
-    failure callback the last failed task instance).
+    failure callback the last failed task instance); for a task's own callback (``--task-id``), that task, with
+    ``state`` ``success`` or ``failed`` (the run is then ``running``).
 ``deadline``
     Only for a deadline alert: ``deadline_time`` (ISO 8601), ``reference`` (``dagrun_queued_at`` or
     ``dagrun_logical_date``) and ``interval`` (seconds).
@@ -94,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
         "--task-final-status", default="", help="Kubeflow's PipelineTaskFinalStatus as JSON: its state is the run's"
     )
     parser.add_argument("--reason", default="", help="why a run failed when no task did (the target's word)")
+    parser.add_argument("--task-id", default="", help="a task's callback: the task (config's name)")
+    parser.add_argument("--task-state", choices=("success", "failed"), help="a task's callback: how the task ended")
     parser.add_argument("--failures", default="", help="Argo's {{workflow.failures}}, as Argo substitutes it")
     parser.add_argument("--task-names", default="{}", help="JSON: the target's task names -> config's")
     parser.add_argument("--deadline-reference", choices=REFERENCES, help="call back when this deadline passes")
@@ -178,6 +181,8 @@ def build_context(args: argparse.Namespace, deadline_time: datetime | None = Non
     if not isinstance(task_names, dict):
         raise CallbackArgumentError("--task-names: not a JSON object")
     failed = failed_tasks(argo_failed_nodes(args.failures), task_names)
+    if args.task_id and args.task_state == "failed" and args.task_id not in failed:
+        failed.append(args.task_id)
     context: dict[str, Any] = {
         "dag_run": {
             "dag_id": args.dag_id,
@@ -191,7 +196,9 @@ def build_context(args: argparse.Namespace, deadline_time: datetime | None = Non
         "failed_tasks": failed,
         "target": args.target,
     }
-    if failed:
+    if args.task_id:
+        context["task_instance"] = {"task_id": args.task_id, "state": args.task_state}
+    elif failed:
         context["task_instance"] = {"task_id": failed[-1], "state": "failed"}
     if deadline_time is not None:
         context["deadline"] = {
