@@ -78,6 +78,9 @@ def _run_exit_task(repo: Path, document: dict[str, Any], state: str, data_dir: P
         "{{$.inputs.parameters['status']}}": json.dumps(final_status),
         "{{$.inputs.parameters['run_id']}}": "5f0c3d2e-run",
         "{{$.inputs.parameters['run_type']}}": "scheduled",
+        "{{$.inputs.parameters['date']}}": "",
+        "{{$.inputs.parameters['create_time']}}": "2026-11-23T03:00:01Z",
+        "{{$.inputs.parameters['schedule_time']}}": "2026-11-23T03:00:00Z",
     }
     arguments = []
     for argument in container["args"]:

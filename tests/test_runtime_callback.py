@@ -114,6 +114,28 @@ def test_the_context_holds_exactly_the_documented_keys(tmp_path: Path) -> None:
     assert succeeded["dag_run"]["state"] == "success" and succeeded["dag_run"]["logical_date"] is None
 
 
+@pytest.mark.parametrize(
+    ("run_type", "date", "logical_date"),
+    [("scheduled", "", "2026-11-23T03:00:00+00:00"), ("scheduled", "2026-11-20", None), ("manual", "", None)],
+)
+def test_only_a_scheduled_run_given_no_date_has_a_logical_date(
+    tmp_path: Path, run_type: str, date: str, logical_date: str | None
+) -> None:
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "handlers" / "context_dump.py").write_text(CONTEXT_DUMP)
+    callbacks = [{"function": "context_dump:dump", "args": {"name": "run"}}]
+    result = _call(
+        tmp_path,
+        *("--target", "kubeflow", "--dag-id", "retail.store_segments.weekly", "--run-id", "5f0c"),
+        *("--callbacks", json.dumps(callbacks), "--run-type", run_type, "--date-param", date),
+        *("--logical-date", "2026-11-23T03:00:00Z", "--task-final-status", '{"state": "CANCELED", "error": {}}'),
+        handlers=str(tmp_path / "handlers"),
+    )
+    assert result.returncode == 0, result.stderr
+    dag_run = json.loads((tmp_path / "run.json").read_text())["dag_run"]
+    assert dag_run["logical_date"] == logical_date and dag_run["state"] == "failed"
+
+
 def test_a_failing_callback_is_printed_and_the_next_one_still_called(tmp_path: Path) -> None:
     (tmp_path / "handlers").mkdir()
     (tmp_path / "handlers" / "context_dump.py").write_text(CONTEXT_DUMP)

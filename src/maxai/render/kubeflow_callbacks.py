@@ -7,7 +7,8 @@ as ``pipelinechannel--<name>``; the exit task ``maxai-on-exit`` depends on the g
 ``triggerPolicy.strategy: ALL_UPSTREAM_TASKS_COMPLETED`` (it runs however the group ended) and takes the group's
 ``TASK_FINAL_STATUS``, whose ``state`` (COMPLETE, FAILED, CANCELED...: ``backend/src/v2/driver/resolve.go``)
 tells ``python -m maxai.runtime.callback`` which callbacks to call. Kubeflow names no failed task there: the
-context's ``failed_tasks`` is empty, and its ``logical_date`` and ``queued_at`` are None.
+context's ``failed_tasks`` is empty. ``queued_at`` is the run's creation time, ``logical_date`` the schedule time of
+a recurring run's run given no ``date`` (the ``run_type`` input says ``scheduled``).
 """
 
 from __future__ import annotations
@@ -19,18 +20,22 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai.config.objective import ObjectiveConfig
 from maxai.render.callback_steps import CALLBACK_COMMAND, RunCallbacks, callback_image, note_notifiers, run_callbacks
+from maxai.render.environment import RUN_TYPE_PARAM
 from maxai.render.findings import Findings
 from maxai.render.places import Places
+from maxai.runtime.context import DATE_PARAM
 
 GROUP = "exit-handler-1"
 """kfp's name for a pipeline's first ``dsl.ExitHandler`` group."""
 EXIT_TASK = "maxai-on-exit"
 CHANNEL = "pipelinechannel--"
 STATUS_INPUT = "status"
-_RUN_INPUTS = {  # the exit task's inputs from Kubeflow's placeholders
+_RUN_INPUTS = {  # the exit task's inputs from Kubeflow's placeholders (backend/src/v2/driver/resolve.go)
     "run_id": "{{$.pipeline_job_uuid}}",
+    "create_time": "{{$.pipeline_job_create_time_utc}}",
+    "schedule_time": "{{$.pipeline_job_schedule_time_utc}}",
 }
-_PIPELINE_INPUTS = ("run_type",)
+_PIPELINE_INPUTS = (DATE_PARAM, RUN_TYPE_PARAM)
 
 
 def exit_handler_names(config: ObjectiveConfig) -> dict[str, str]:
@@ -108,7 +113,11 @@ def add_exit_handler(
     pipeline.components[f"comp-{GROUP}"].CopyFrom(group_component)
     pipeline.components[f"comp-{EXIT_TASK}"].CopyFrom(exit_component)
     arguments = ["--target", "kubeflow", "--dag-id", config.dag_id, "--run-id", _placeholder("run_id")]
-    arguments += ["--run-type", _placeholder("run_type"), "--task-final-status", _placeholder(STATUS_INPUT)]
+    arguments += ["--run-type", _placeholder(RUN_TYPE_PARAM), "--task-final-status", _placeholder(STATUS_INPUT)]
+    # the schedule time is a recurring run's, else the run's creation (backend/src/v2/cmd/driver/main.go): a logical
+    # date only for a scheduled run given no date, which the entry point decides
+    arguments += ["--queued-at", _placeholder("create_time"), "--logical-date", _placeholder("schedule_time")]
+    arguments += ["--date-param", _placeholder(DATE_PARAM)]
     arguments += ["--on-success", json.dumps(callbacks.on_success, ensure_ascii=False)]
     arguments += ["--on-failure", json.dumps(callbacks.on_failure, ensure_ascii=False)]
     executors[f"exec-{EXIT_TASK}"] = {"container": {"image": image, "command": CALLBACK_COMMAND, "args": arguments}}

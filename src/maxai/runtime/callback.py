@@ -12,8 +12,8 @@ The context follows the one Airflow gives a deadline alert's callback, whose ``d
 a DagRun), for every callback:
 
 ``dag_run``
-    ``dag_id``, ``dag_run_id`` (the target's run: Argo's workflow name, Kubeflow's run), ``logical_date`` and
-    ``queued_at`` (ISO 8601 text or None), ``run_type`` (``scheduled`` or ``manual``, None when unknown) and
+    ``dag_id``, ``dag_run_id`` (the target's run: Argo's workflow name, Kubeflow's run id), ``logical_date``
+    (None for a manual run or one given a ``date``) and ``queued_at`` (ISO 8601 text or None), ``run_type`` (``scheduled`` or ``manual``, None when unknown) and
     ``state``: ``success`` or ``failed`` once the run ended, ``running`` for a deadline alert.
 ``reason``
     ``success``, ``task_failure`` (a task failed, as Airflow says), or the target's own word for a failure
@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--logical-date", default="", help="ISO 8601; empty: the run has none")
     parser.add_argument("--queued-at", default="", help="ISO 8601; empty: unknown")
     parser.add_argument("--run-type", default="", help="scheduled or manual; empty: unknown")
+    parser.add_argument(
+        "--date-param", default="", help="the run's date param: a run given one has no logical date (a manual run)"
+    )
     parser.add_argument("--state", default="running", help="the run's final state, as the target names it")
     parser.add_argument(
         "--task-final-status", default="", help="Kubeflow's PipelineTaskFinalStatus as JSON: its state is the run's"
@@ -155,6 +158,12 @@ def failed_tasks(nodes: Sequence[Mapping[str, Any]], task_names: Mapping[str, st
     return names
 
 
+def _logical_date(args: argparse.Namespace) -> datetime | None:
+    """A manual run, or one given a date, has no logical date, as Airflow's manual runs."""
+    logical_date = _time(args.logical_date, "--logical-date")
+    return None if args.run_type == "manual" or args.date_param.strip() else logical_date
+
+
 def _reason(state: str, failed: Sequence[str], given: str) -> str | None:
     if state == "success":
         return "success"
@@ -187,7 +196,7 @@ def build_context(args: argparse.Namespace, deadline_time: datetime | None = Non
         "dag_run": {
             "dag_id": args.dag_id,
             "dag_run_id": args.run_id,
-            "logical_date": _iso(_time(args.logical_date, "--logical-date")),
+            "logical_date": _iso(_logical_date(args)),
             "queued_at": _iso(_time(args.queued_at, "--queued-at")),
             "run_type": args.run_type or None,
             "state": state,
