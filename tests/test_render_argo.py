@@ -20,16 +20,16 @@ from maxai.config.models import DagSettings
 from maxai.errors import ConfigError
 from maxai.render.argo import argo_document, render_argo, run_values
 from maxai.render.argo_asset_updates import UPDATE_SUFFIX
+from maxai.render.argo_callbacks import DEADLINE_TEMPLATE
 from maxai.render.kubeflow import render_kubeflow
 from maxai.render.naming import kubernetes_name
 from tests.conftest import REPO
 from tests.render_schemas import argo_validator, errors, spark_application_validator
 
-# One example uses what Argo cannot express: finance.fraud_scoring.cards (callbacks, a deadline alert);
-# test_render_cli checks that it is refused, naming the keys. retail.forecast_review.daily (scheduled on assets)
-# is a WorkflowTemplate and a Sensor (test_render_argo_events)
-AIRFLOW_ONLY = {("finance", "fraud_scoring", "cards")}
-EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
+# Every example renders: retail.forecast_review.daily (scheduled on assets) is a WorkflowTemplate and a Sensor
+# (test_render_argo_events); finance.fraud_scoring.cards's callbacks and deadline alert are an exit handler and a
+# daemon task (test_render_argo_callbacks)
+EXAMPLES = [ref.parts for ref in discover_objectives(REPO)]
 
 
 def _templates(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -62,8 +62,13 @@ def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, s
     airflow_dag = build_dag(*parts, root=repo)
     document, _ = argo_document(load_objective(repo, *parts))
     [dag_template] = [template for template in _templates(document).values() if "dag" in template]
-    # the steps announcing awaited outputs to Argo Events (test_render_argo_events) are no tasks of the DAG
-    tasks = [task for task in dag_template["dag"]["tasks"] if not task["name"].endswith(UPDATE_SUFFIX)]
+    # the steps announcing awaited outputs to Argo Events (test_render_argo_events) and the deadline alerts
+    # (test_render_argo_callbacks) are no tasks of the DAG
+    tasks = [
+        task
+        for task in dag_template["dag"]["tasks"]
+        if not task["name"].endswith(UPDATE_SUFFIX) and not task["name"].startswith(DEADLINE_TEMPLATE)
+    ]
     edges = {task["name"]: set(task.get("dependencies", [])) for task in tasks}
     assert edges == {
         kubernetes_name(task.task_id): {kubernetes_name(upstream) for upstream in task.upstream_task_ids}
@@ -97,7 +102,7 @@ def test_pod_template_is_the_pod_kubernetes_pod_operator_starts(repo: Path) -> N
             assert template.get("activeDeadlineSeconds") == (str(deadline) if deadline else None)
             assert template["metadata"]["labels"].items() >= {"maxai/objective": parts[2]}.items()
             checked += 1
-    assert checked == 6  # the pods of wire_transfers, daily (publish_review) and weekly
+    assert checked == 9  # the pods of cards, wire_transfers, daily (publish_review) and weekly
 
 
 def test_run_date_is_argos_own_and_no_airflow_template_is_left(repo: Path) -> None:
@@ -396,13 +401,12 @@ def test_a_text_param_is_refused_by_name(example_repo: Path, edit_json: Callable
         argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"))
 
 
-@pytest.mark.parametrize("target", ["argo", "kubeflow"])
-def test_callbacks_and_deadline_alerts_are_refused_saying_why(repo: Path, target: str) -> None:
-    """cards' failure callback and deadline alert are Airflow's: each is refused at its key, with the reason."""
+def test_a_deadline_alert_is_refused_on_kubeflow_saying_why(repo: Path) -> None:
+    """cards' deadline alert is refused at its key, with the reason; its failure callback is an exit handler
+    (test_render_kubeflow_callbacks)."""
     config = load_objective(repo, "finance", "fraud_scoring", "cards")
     with pytest.raises(ConfigError) as error:
-        render_argo(config) if target == "argo" else render_kubeflow(config)
+        render_kubeflow(config)
     found = {problem.path: problem.message for problem in error.value.problems if problem.path[0] == "@dag"}
-    assert set(found) == {("@dag", "on_failure_callback"), ("@dag", "deadline")}
-    assert "Python callback with its run's context" in found[("@dag", "on_failure_callback")]
+    assert set(found) == {("@dag", "deadline")}
     assert "deadline alert calls back while the run goes on" in found[("@dag", "deadline")]

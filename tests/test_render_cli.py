@@ -43,18 +43,15 @@ def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
         "retail/forecast_review/daily",
         "retail/store_segments/weekly",
     ]
-    # Argo cannot express cards' callbacks; Airflow's file has them. The refusal names the file; the other
-    # objectives are written (forecast_review, scheduled on assets, as a WorkflowTemplate and a Sensor).
-    result = maxai("render", "argo", "--all", "-o", str(tmp_path / "argo"), cwd=repo)
-    assert result.returncode == 1 and "finance/fraud_scoring/cards/py_config.json" in result.stderr
-    written = sorted(path.relative_to(tmp_path / "argo").as_posix() for path in (tmp_path / "argo").rglob("*.*"))
-    assert written == sorted(f"{name}.yaml" for name in every if name != "finance/fraud_scoring/cards")
-    # every objective as an Airflow file, the model steps as pods (a note each)
-    result = maxai("render", "airflow", "--all", "-o", str(tmp_path / "airflow"), cwd=repo)
-    assert result.returncode == 0, result.stderr
+    # Argo renders every objective (forecast_review, scheduled on assets, as a WorkflowTemplate and a Sensor;
+    # cards' callbacks as an exit handler and its deadline alert as a daemon task); so does the Airflow file, the
+    # model steps as pods (a note each)
+    for target, suffix in (("argo", "yaml"), ("airflow", "py")):
+        result = maxai("render", target, "--all", "-o", str(tmp_path / target), cwd=repo)
+        assert result.returncode == 0, result.stderr
+        written = sorted(path.relative_to(tmp_path / target).as_posix() for path in (tmp_path / target).rglob("*.*"))
+        assert written == sorted(f"{name}.{suffix}" for name in every)
     assert "note: maxaiconfigs/retail/demand_model/model_config.json:4:6: tasks[0].name:" in result.stderr
-    written = sorted(path.relative_to(tmp_path / "airflow").as_posix() for path in (tmp_path / "airflow").rglob("*.*"))
-    assert written == sorted(f"{name}.py" for name in every)
 
 
 def test_all_reports_the_objectives_it_cannot_render_and_writes_the_others(repo: Path, tmp_path: Path) -> None:
@@ -90,6 +87,7 @@ def test_usage_errors(repo: Path) -> None:
         (("argo", "retail", "demand_forecast", "stores_xx"), "no objective 'stores_xx'"),
         (("kubeflow", "--event-source"), "--event-source applies to argo only"),
         (("airflow", "retail", "demand_forecast", "stores_eu", "--update-image", "x"), "--update-image applies to"),
+        (("airflow", "retail", "demand_forecast", "stores_eu", "--callback-image", "x"), "--callback-image applies"),
         (("argo", "retail", "demand_forecast", "stores_eu", "--event-source"), "give no objective and no --all"),
     ):
         result = maxai("render", *args, cwd=repo)

@@ -50,6 +50,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "(default: a pinned curlimages/curl)",
     )
     parser.add_argument(
+        "--callback-image",
+        metavar="IMAGE",
+        help="argo and kubeflow: the image (with maxai and the domain's handlers) the objective's callbacks and "
+        "deadline alerts run in (default: the image of its pod tasks, when they share one)",
+    )
+    parser.add_argument(
         "--event-source",
         action="store_true",
         help="argo only: print the Argo Events EventSource those steps post to (once per namespace), no objective",
@@ -59,6 +65,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _check_arguments(args: argparse.Namespace) -> None:
     names = [args.domain, args.usecase, args.objective]
+    if args.callback_image and args.target == "airflow":
+        raise UsageError("--callback-image applies to argo and kubeflow only (the Airflow file calls the callbacks)")
     for option, given in (("--update-image", args.update_image), ("--event-source", args.event_source)):
         if given and args.target != "argo":
             raise UsageError(f"{option} applies to argo only")
@@ -81,7 +89,12 @@ def _render(target: TargetName, root: Path, ref: ObjectiveRef, args: argparse.Na
     try:
         config = load_objective(root, *ref.parts)
         return render(
-            target, config, strict=args.strict, spark=args.spark or "operator", update_image=args.update_image
+            target,
+            config,
+            strict=args.strict,
+            spark=args.spark or "operator",
+            update_image=args.update_image,
+            callback_image=args.callback_image,
         )
     except ModuleNotFoundError as error:
         raise UsageError(f"maxai render {target} needs {error.name}: install maxai[{EXTRAS[target]}]") from None

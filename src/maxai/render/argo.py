@@ -25,6 +25,7 @@ from maxai.render.argo_asset_updates import (
     awaited_in_repository,
     update_step_names,
 )
+from maxai.render.argo_callbacks import add_run_callbacks, callback_template_names
 from maxai.render.argo_events import sensor_document
 from maxai.render.argo_pods import container_step_template, pod_template, retry_strategy, timeout
 from maxai.render.container_steps import container_steps, is_container_kind
@@ -212,7 +213,11 @@ def _templates(
     config: ObjectiveConfig, places: Places, findings: Findings, scheduled: bool, spark: SparkMode, update_image: str
 ) -> list[argo.Template]:
     awaited = awaited_in_repository(config, findings)
-    reserved = {DAG_TEMPLATE: "the workflow's DAG template", **update_step_names(config, awaited)}
+    reserved = {
+        DAG_TEMPLATE: "the workflow's DAG template",
+        **update_step_names(config, awaited),
+        **callback_template_names(config),
+    }
     names = task_names(config, places, findings, reserved)
     run = run_values(scheduled, run_date_zone(config.dag.partition, config.dag.timezone))
     containers = container_steps(
@@ -271,9 +276,11 @@ def argo_documents(
     strict: bool = False,
     spark: SparkMode = "operator",
     update_image: str = ASSET_UPDATE_IMAGE,
+    callback_image: str | None = None,
 ) -> tuple[list[dict[str, Any]], Findings]:
     """The Workflow or CronWorkflow, or the WorkflowTemplate and its Sensor, as dicts, with the notes; a
-    ConfigError for what Argo cannot express. ``update_image`` runs the steps announcing awaited outputs."""
+    ConfigError for what Argo cannot express. ``update_image`` runs the steps announcing awaited outputs,
+    ``callback_image`` the callbacks (default: the image of the pod tasks)."""
     places, findings = Places(config), Findings(strict=strict)
     config = without_environment_connections(config, places)
     check_coverage(config, "argo", places, findings, spark)
@@ -292,6 +299,7 @@ def argo_documents(
         else None,
         image_pull_secrets=_image_pull_secrets(config),
     )
+    add_run_callbacks(spec, config, DAG_TEMPLATE, scheduled, callback_image, places, findings)
     namespace = _namespace(config, places, findings)
     labels, annotations = maxai_labels(config), _annotations(config)
     sensor_metadata = {"labels": dict(labels), **({"namespace": namespace} if namespace else {})}
@@ -342,8 +350,11 @@ def render_argo(
     strict: bool = False,
     spark: SparkMode = "operator",
     update_image: str = ASSET_UPDATE_IMAGE,
+    callback_image: str | None = None,
 ) -> Rendered:
-    documents, findings = argo_documents(config, strict=strict, spark=spark, update_image=update_image)
+    documents, findings = argo_documents(
+        config, strict=strict, spark=spark, update_image=update_image, callback_image=callback_image
+    )
     command = "maxai render argo" + (" --spark submit" if spark == "submit" else "")
     kinds = " and Argo Events ".join(document["kind"] for document in documents)
     text = header(f"Argo {kinds}", config, command, findings.notes)

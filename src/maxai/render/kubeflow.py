@@ -32,6 +32,7 @@ from maxai.render.environment import (
     task_variables,
 )
 from maxai.render.findings import Findings, Rendered
+from maxai.render.kubeflow_callbacks import add_exit_handler, exit_handler_names
 from maxai.render.kubeflow_platform import KubeflowPod
 from maxai.render.kubeflow_steps import declare_parameters, input_placeholder, output_file, platform_config, wire_inputs
 from maxai.render.naming import kubernetes_name, objective_name, task_names
@@ -328,13 +329,16 @@ def _schedule_note(config: ObjectiveConfig, places: Places, findings: Findings) 
     findings.note(places.dag(("schedule",), f"not in the Kubeflow Pipelines output: schedules live in runs; {advice}"))
 
 
-def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tuple[list[dict[str, Any]], Findings]:
-    """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes."""
+def kubeflow_documents(
+    config: ObjectiveConfig, *, strict: bool = False, callback_image: str | None = None
+) -> tuple[list[dict[str, Any]], Findings]:
+    """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes;
+    ``callback_image`` runs the callbacks (default: the image of the pod tasks)."""
     places, findings = Places(config), Findings(strict=strict)
     config = without_environment_connections(config, places)
     check_coverage(config, "kubeflow", places, findings, "submit")
     loops = {loop_name(kubernetes_name(task.name)): f"the loop of task {task.name!r}" for task in config.tasks}
-    names = task_names(config, places, findings, loops)
+    names = task_names(config, places, findings, {**loops, **exit_handler_names(config)})
     steps = container_steps(config, places, findings, TARGET_LABELS["kubeflow"], input_placeholder, output_file)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
     pipeline.pipeline_info.name = objective_name(config)
@@ -358,6 +362,7 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
         executors[f"exec-{name}"] = {"container": container}
         if kubernetes:
             platform[f"exec-{name}"] = kubernetes
+    add_exit_handler(pipeline, executors, config, callback_image, places, findings)
     pipeline.deployment_spec.update({"executors": executors})
     _run_level(config, "namespace", "namespace", places, findings)
     _run_level(config, "service_account_name", "service account", places, findings)
@@ -375,8 +380,8 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
     return documents, findings
 
 
-def render_kubeflow(config: ObjectiveConfig, *, strict: bool = False) -> Rendered:
-    documents, findings = kubeflow_documents(config, strict=strict)
+def render_kubeflow(config: ObjectiveConfig, *, strict: bool = False, callback_image: str | None = None) -> Rendered:
+    documents, findings = kubeflow_documents(config, strict=strict, callback_image=callback_image)
     text = header("Kubeflow Pipelines pipeline (IR YAML)", config, "maxai render kubeflow", findings.notes)
     text += dump_yaml(documents)
     return Rendered(text, tuple(findings.notes))

@@ -88,26 +88,52 @@ def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
     return _schedule_refusal(value, "Argo", "")
 
 
-_CALLBACK = Rule(
+_TASK_CALLBACK = Rule(
     refused(
-        "Airflow calls this Python callback with its run's context; Argo would run a container in an exit handler "
-        "or lifecycle hook instead, which maxai does not write"
+        "Airflow calls this callback for each try of the task (on_execute_callback, on_retry_callback) or when it is "
+        "skipped; an Argo lifecycle hook runs once per task, on its final status: only a task's on_success_callback "
+        "and on_failure_callback are rendered"
     ),
     refused(
-        "Airflow calls this Python callback with its run's context; Kubeflow would run a component in an exit "
-        "handler instead, which maxai does not write"
+        "Airflow calls a task's callback when that task ends; Kubeflow has no hook on a task, and kfp allows one exit "
+        "handler, around the whole pipeline: use @dag.on_failure_callback or @dag.on_success_callback"
     ),
 )
-CALLBACK_RULES = {key: _CALLBACK for key in (*DAG_CALLBACKS, *TASK_CALLBACKS)}
+_TASK_HOOK = Rule(
+    to(
+        "a lifecycle hook of the task's DAG step, when its status is Succeeded (on_failure_callback: Failed or "
+        "Error, after its retries), runs python -m maxai.runtime.callback; error for a for_each task"
+    ),
+    _TASK_CALLBACK.kubeflow,
+)
+CALLBACK_RULES = {
+    key: _TASK_HOOK if key in ("on_success_callback", "on_failure_callback") else _TASK_CALLBACK
+    for key in TASK_CALLBACKS
+}
+"""A task's callbacks (in default_args or a task's arguments)."""
+_DAG_CALLBACK_ON_ARGO = (
+    "spec.onExit: a step when {{workflow.status}} is (not) Succeeded runs python -m maxai.runtime.callback in the "
+    "pod tasks' image (or --callback-image)"
+)
+_DAG_CALLBACK_ON_KUBEFLOW = (
+    "an exit handler (dsl.ExitHandler's IR): the tasks in a group exit-handler-1, then maxai-on-exit runs python -m "
+    "maxai.runtime.callback with the group's final status, in the pod tasks' image (or --callback-image)"
+)
+_DAG_CALLBACK = Rule(to(_DAG_CALLBACK_ON_ARGO), to(_DAG_CALLBACK_ON_KUBEFLOW))
 
 DAG_RULES: dict[str, Rule] = {
-    **{key: _CALLBACK for key in DAG_CALLBACKS},
+    **{key: _DAG_CALLBACK for key in DAG_CALLBACKS},
     "deadline": Rule(
-        refused(
-            "an Airflow deadline alert calls back while the run goes on; Argo's activeDeadlineSeconds stops the "
-            "run instead (dagrun_timeout maps to it)"
+        to(
+            "a daemon DAG task per alert: sleeps until reference (dagrun_queued_at: the workflow's creation; "
+            "dagrun_logical_date: a CronWorkflow run's scheduled time, else note) + interval, calls back, and is "
+            "stopped when the DAG ends"
         ),
-        refused("an Airflow deadline alert calls back while the run goes on; Kubeflow has no such alert"),
+        refused(
+            "an Airflow deadline alert calls back while the run goes on; a Kubeflow run has no task that waits beside "
+            "the others and is stopped when they end (the exit handler runs only after the run ended, too late for "
+            "an alert)"
+        ),
     ),
     "start_date": Rule(to("CronWorkflow spec.when: now() >= start_date"), to(_NO_SCHEDULE_ON_KFP)),
     "end_date": Rule(to("CronWorkflow spec.when: now() <= end_date"), to(_NO_SCHEDULE_ON_KFP)),

@@ -22,19 +22,23 @@ def render(
     strict: bool = False,
     spark: SparkMode = "operator",
     update_image: str | None = None,
+    callback_image: str | None = None,
 ) -> Rendered:
     """``config`` rendered for ``target``; a ConfigError names every setting the target cannot express.
-    ``update_image`` (argo): the image of the steps announcing awaited outputs (default: a pinned curl)."""
+    ``update_image`` (argo): the image of the steps announcing awaited outputs (default: a pinned curl);
+    ``callback_image`` (argo, kubeflow): the image the objective's callbacks run in (default: its pod tasks' image)."""
     if target == "argo":
         from maxai.render.argo import render_argo
 
         if update_image is not None:
-            return render_argo(config, strict=strict, spark=spark, update_image=update_image)
-        return render_argo(config, strict=strict, spark=spark)
+            return render_argo(
+                config, strict=strict, spark=spark, update_image=update_image, callback_image=callback_image
+            )
+        return render_argo(config, strict=strict, spark=spark, callback_image=callback_image)
     if target == "kubeflow":
         from maxai.render.kubeflow import render_kubeflow
 
-        return render_kubeflow(config, strict=strict)
+        return render_kubeflow(config, strict=strict, callback_image=callback_image)
     from maxai.render.airflow import render_airflow
 
     return render_airflow(config, strict=strict)
