@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,9 @@ def test_the_tasks_run_in_the_exit_handlers_group(weekly_with_callbacks: Path, r
     assert executor["command"] == ["python", "-m", "maxai.runtime.callback"]
 
 
-def _run_exit_task(repo: Path, document: dict[str, Any], state: str, data_dir: Path) -> str:
+def _run_exit_task(
+    repo: Path, document: dict[str, Any], state: str, data_dir: Path, created: str = "2026-11-23T03:00:01Z"
+) -> str:
     """The exit task's container, its placeholders filled as Kubeflow's driver does (resolve.go marshals the final
     status with protojson; the state is ML Metadata's execution state)."""
     container = document["deploymentSpec"]["executors"][f"exec-{EXIT_TASK}"]["container"]
@@ -79,7 +82,7 @@ def _run_exit_task(repo: Path, document: dict[str, Any], state: str, data_dir: P
         "{{$.inputs.parameters['run_id']}}": "5f0c3d2e-run",
         "{{$.inputs.parameters['run_type']}}": "scheduled",
         "{{$.inputs.parameters['date']}}": "",
-        "{{$.inputs.parameters['create_time']}}": "2026-11-23T03:00:01Z",
+        "{{$.inputs.parameters['create_time']}}": created,
         "{{$.inputs.parameters['schedule_time']}}": "2026-11-23T03:00:00Z",
     }
     arguments = []
@@ -112,10 +115,37 @@ def test_the_exit_task_calls_the_callback_of_the_final_state(
     assert alert["channel"] == channel and alert["what"] == what and alert["run_id"] == "5f0c3d2e-run"
 
 
-def test_a_deadline_is_still_refused_saying_why(weekly_with_callbacks: Path, edit_json: Callable[..., Path]) -> None:
+def test_a_deadline_is_checked_once_the_run_ended_a_note(
+    weekly_with_callbacks: Path, edit_json: Callable[..., Path], tmp_path: Path
+) -> None:
+    """No Kubeflow task waits beside the run: the exit handler calls a missed deadline back, late, before the run's
+    own callback; a run that ended in time calls nothing for it. A note, refused by --strict."""
+
     def deadline(data: dict[str, Any]) -> None:
-        data["@dag"]["deadline"] = {"reference": "dagrun_queued_at", "interval": "1h", "callback": PAGE}
+        data["@dag"]["deadline"] = {
+            "reference": "dagrun_queued_at",
+            "interval": "1h",
+            "callback": {"function": PAGE, "args": {"channel": "#late"}},
+        }
 
     edit_json("maxaiconfigs/retail/store_segments/weekly/py_config.json", deadline)
-    with pytest.raises(ConfigError, match=r"deadline: .*the exit handler runs only after the run ended"):
-        render_kubeflow(load_objective(weekly_with_callbacks, "retail", "store_segments", "weekly"))
+    config = load_objective(weekly_with_callbacks, "retail", "store_segments", "weekly")
+    rendered = render_kubeflow(config)
+    [note] = [note for note in rendered.notes if note.path == ("@dag", "deadline")]
+    assert "the exit handler calls back once the run ended after its deadline" in note.message
+    with pytest.raises(ConfigError, match=r"deadline: .*\(refused by --strict\)"):
+        render_kubeflow(config, strict=True)
+    document = next(yaml.safe_load_all(rendered.text))
+    journal = tmp_path / "on_call" / "retail.store_segments.weekly.jsonl"
+
+    _run_exit_task(weekly_with_callbacks, document, "COMPLETE", tmp_path, created="2026-11-23T03:00:01Z")
+    alerts = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [(alert["channel"], alert["what"]) for alert in alerts] == [
+        ("#late", "deadline missed"),
+        ("#retail-ok", "success"),
+    ]
+    journal.unlink()
+    just_created = datetime.now(UTC).isoformat(timespec="seconds")
+    log = _run_exit_task(weekly_with_callbacks, document, "FAILED", tmp_path, created=just_created)
+    assert [json.loads(line)["channel"] for line in journal.read_text().splitlines()] == ["#retail"]
+    assert "the run ended before its deadline" in log

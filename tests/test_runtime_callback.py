@@ -190,6 +190,8 @@ def test_no_logical_date_no_deadline(tmp_path: Path) -> None:
         (["--failures", "[{"], "--failures: not JSON"),
         (["--queued-at", "yesterday"], "--queued-at: 'yesterday' is not an ISO 8601 time"),
         (["--deadline-reference", "dagrun_queued_at", "--deadline-from", "2026-11-26T20:00:00Z"], "--deadline-interv"),
+        (["--late-deadlines", '[{"reference": "dagrun_started_at", "callback": "m:f"}]'], "is no deadline alert"),
+        (["--late-deadlines", '[{"reference": "dagrun_queued_at", "callback": "m:f"}]'], "needs an interval"),
     ],
 )
 def test_arguments_it_cannot_read_are_errors(tmp_path: Path, arguments: list[str], message: str) -> None:

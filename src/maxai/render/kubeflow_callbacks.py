@@ -6,7 +6,8 @@ The root DAG's tasks move into the component of a group task, ``exit-handler-1``
 as ``pipelinechannel--<name>``; the exit task ``maxai-on-exit`` depends on the group with
 ``triggerPolicy.strategy: ALL_UPSTREAM_TASKS_COMPLETED`` (it runs however the group ended) and takes the group's
 ``TASK_FINAL_STATUS``, whose ``state`` (COMPLETE, FAILED, CANCELED...: ``backend/src/v2/driver/resolve.go``)
-tells ``python -m maxai.runtime.callback`` which callbacks to call. Kubeflow names no failed task there: the
+tells ``python -m maxai.runtime.callback`` which callbacks to call. A deadline alert is checked there too, once the
+run ended (``--late-deadlines``): a Kubeflow run has no task that waits beside the others and stops when they end. Kubeflow names no failed task there: the
 context's ``failed_tasks`` is empty. ``queued_at`` is the run's creation time, ``logical_date`` the schedule time of
 a recurring run's run given no ``date`` (the ``run_type`` input says ``scheduled``).
 """
@@ -19,7 +20,7 @@ from typing import Any
 from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai.config.objective import ObjectiveConfig
-from maxai.render.callback_steps import CALLBACK_COMMAND, RunCallbacks, callback_image, note_notifiers, run_callbacks
+from maxai.render.callback_steps import CALLBACK_COMMAND, callback_image, note_notifiers, run_callbacks
 from maxai.render.environment import RUN_TYPE_PARAM
 from maxai.render.findings import Findings
 from maxai.render.places import Places
@@ -40,8 +41,7 @@ _PIPELINE_INPUTS = (DATE_PARAM, RUN_TYPE_PARAM)
 
 def exit_handler_names(config: ObjectiveConfig) -> dict[str, str]:
     """The tasks this module adds to the root DAG, for the objective's tasks not to take their names."""
-    callbacks = run_callbacks(config)
-    if not (callbacks.on_success or callbacks.on_failure):
+    if not run_callbacks(config):
         return {}
     return {GROUP: "the exit handler's group", EXIT_TASK: "the exit handler's task"}
 
@@ -95,14 +95,19 @@ def add_exit_handler(
     places: Places,
     findings: Findings,
 ) -> None:
-    """Wrap the root DAG in the exit handler when the objective has run callbacks (deadlines are refused by the
-    rules: a Kubeflow run cannot call back while it goes on)."""
+    """Wrap the root DAG in the exit handler when the objective has run callbacks or deadline alerts (a Kubeflow run
+    cannot call back while it goes on: the exit handler checks each deadline once the run ended, noted by the
+    rules)."""
     callbacks = run_callbacks(config)
-    if not (callbacks.on_success or callbacks.on_failure):
+    if not callbacks:
         return
-    note_notifiers(RunCallbacks(callbacks.on_success, callbacks.on_failure, []), "Kubeflow Pipelines", places, findings)
-    first = "on_failure_callback" if callbacks.on_failure else "on_success_callback"
-    image = callback_image(config, image_option, lambda message: places.dag((first,), message), findings)
+    note_notifiers(callbacks, "Kubeflow Pipelines", places, findings)
+    first: tuple[str | int, ...] = ("on_success_callback",)
+    if callbacks.deadlines:
+        first = callbacks.deadlines[0].path
+    if callbacks.on_failure:
+        first = ("on_failure_callback",)
+    image = callback_image(config, image_option, lambda message: places.dag(first, message), findings)
     if image is None:
         return
     group_task, group_component = _group(pipeline)
@@ -120,4 +125,10 @@ def add_exit_handler(
     arguments += ["--date-param", _placeholder(DATE_PARAM)]
     arguments += ["--on-success", json.dumps(callbacks.on_success, ensure_ascii=False)]
     arguments += ["--on-failure", json.dumps(callbacks.on_failure, ensure_ascii=False)]
+    if callbacks.deadlines:
+        late = [
+            {"reference": alert.reference, "interval": alert.interval, "callback": alert.callback}
+            for alert in callbacks.deadlines
+        ]
+        arguments += ["--late-deadlines", json.dumps(late, ensure_ascii=False)]
     executors[f"exec-{EXIT_TASK}"] = {"container": {"image": image, "command": CALLBACK_COMMAND, "args": arguments}}

@@ -129,10 +129,13 @@ DAG_RULES: dict[str, Rule] = {
             "dagrun_logical_date: a CronWorkflow run's scheduled time, else note) + interval, calls back, and is "
             "stopped when the DAG ends"
         ),
-        refused(
-            "an Airflow deadline alert calls back while the run goes on; a Kubeflow run has no task that waits beside "
-            "the others and is stopped when they end (the exit handler runs only after the run ended, too late for "
-            "an alert)"
+        to(
+            "the exit handler (as for the run's callbacks) calls back when the run ended after the deadline",
+            note=lambda _value, _config: (
+                "an alert while the run goes on: a Kubeflow run has no task that waits beside the others and stops "
+                "when they end, so the exit handler calls back once the run ended after its deadline (a run that "
+                "never ends never alerts)"
+            ),
         ),
     ),
     "start_date": Rule(to("CronWorkflow spec.when: now() >= start_date"), to(_NO_SCHEDULE_ON_KFP)),

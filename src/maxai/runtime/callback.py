@@ -26,11 +26,15 @@ a DagRun), for every callback:
     ``state`` ``success`` or ``failed`` (the run is then ``running``).
 ``deadline``
     Only for a deadline alert: ``deadline_time`` (ISO 8601), ``reference`` (``dagrun_queued_at`` or
-    ``dagrun_logical_date``) and ``interval`` (seconds).
+    ``dagrun_logical_date``) and ``interval`` (seconds); for one checked once the run ended (``--late-deadlines``,
+    Kubeflow), ``checked_at`` (ISO 8601) too, and ``dag_run`` is the ended run.
 ``target``
     ``argo`` or ``kubeflow``.
 
-A deadline alert (``--deadline-reference``) waits until ``--deadline-from`` + ``--deadline-interval`` and then calls
+``--late-deadlines`` (Kubeflow, whose runs have no task that waits beside the others and stops when they end) checks
+deadline alerts in the exit handler instead: each whose deadline passed before the run ended is called back then,
+before the run's own callbacks; a run that never ends never alerts. A deadline alert (``--deadline-reference``)
+waits until ``--deadline-from`` + ``--deadline-interval`` and then calls
 back; with ``--hold`` it then sleeps until it is stopped (an Argo daemon step must not end on its own: Argo marks a
 daemon whose pod succeeded as failed). A run without a logical date has no ``dagrun_logical_date`` deadline, as on
 Airflow. A callback that raises is printed and the next one called; the exit code stays 0, as Airflow logs a
@@ -106,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--deadline-from", default="", help="ISO 8601: the reference's time; empty: none")
     parser.add_argument("--deadline-interval", type=float, help="seconds after the reference")
     parser.add_argument("--hold", action="store_true", help="after a deadline alert, sleep until stopped")
+    parser.add_argument(
+        "--late-deadlines",
+        default="[]",
+        help='JSON list of {"reference", "interval", "callback"}: checked once the run ended, each called back '
+        "when the run ended after its deadline (a target with no task that waits beside the others)",
+    )
     return parser
 
 
@@ -271,6 +281,40 @@ def _callbacks(text: str, option: str) -> list[Any]:
     return callbacks
 
 
+def _late_deadline(alert: Any) -> tuple[str, float, Any]:
+    if not isinstance(alert, dict) or alert.get("reference") not in REFERENCES or "callback" not in alert:
+        raise CallbackArgumentError(f"--late-deadlines: {alert!r} is no deadline alert")
+    interval = alert.get("interval")
+    if not isinstance(interval, int | float) or isinstance(interval, bool) or interval <= 0:
+        raise CallbackArgumentError(f"--late-deadlines: {alert!r} needs an interval, a number of seconds above 0")
+    return str(alert["reference"]), float(interval), alert["callback"]
+
+
+def call_late_deadlines(args: argparse.Namespace, context: Mapping[str, Any], now: datetime) -> None:
+    """Each deadline alert the ended run missed, called back now (late: the target could not wait beside the run)."""
+    alerts = [_late_deadline(alert) for alert in _callbacks(args.late_deadlines, "--late-deadlines")]
+    references = {
+        "dagrun_queued_at": _time(args.queued_at, "--queued-at"),
+        "dagrun_logical_date": _logical_date(args),
+    }
+    for reference, interval, callback in alerts:
+        start = references[reference]
+        if start is None:
+            _log(f"maxai: the run has no {reference.removeprefix('dagrun_')}: no deadline")
+            continue
+        deadline_time = start + timedelta(seconds=interval)
+        if now < deadline_time:
+            _log(f"maxai: the run ended before its deadline {deadline_time.isoformat()} ({reference} + {interval}s)")
+            continue
+        deadline = {
+            "deadline_time": deadline_time.isoformat(),
+            "reference": reference,
+            "interval": interval,
+            "checked_at": now.isoformat(),
+        }
+        call_back([callback], {**context, "deadline": deadline}, _log)
+
+
 def run(args: argparse.Namespace) -> None:
     callbacks = _callbacks(args.callbacks, "--callbacks")
     by_state = {
@@ -281,6 +325,8 @@ def run(args: argparse.Namespace) -> None:
         sys.path.insert(0, args.handlers)
     if args.deadline_reference is None:
         context = build_context(args)
+        # Airflow would have called a missed deadline's callback while the run went on: before the run's own
+        call_late_deadlines(args, context, datetime.now(UTC))
         call_back([*callbacks, *by_state.get(context["dag_run"]["state"], [])], context, _log)
         return
     deadline_time = _deadline(args)
