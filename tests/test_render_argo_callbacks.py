@@ -261,3 +261,17 @@ def test_a_notifier_is_noted(example_repo: Path, edit_json: Callable[..., Path])
     _, findings = argo_document(config)
     [note] = [note for note in findings.notes if note.path == ("@dag", "on_failure_callback")]
     assert "the callback's image needs Airflow's task SDK" in note.message
+
+
+def test_an_argo_expression_in_a_callbacks_args_is_refused(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    """Argo would substitute it in the step's arguments (or fail the run on a name it does not know)."""
+
+    def templated(data: dict[str, Any]) -> None:
+        data["@dag"]["on_failure_callback"]["args"] = {"channel": "#fraud-{{workflow.name}}"}
+
+    edit_json("maxaiconfigs/finance/fraud_scoring/cards/py_config.json", templated)
+    with pytest.raises(ConfigError) as raised:
+        argo_document(load_objective(example_repo, "finance", "fraud_scoring", "cards"))
+    [problem] = raised.value.problems
+    assert problem.file.endswith("cards/py_config.json") and problem.path == ("@dag", "on_failure_callback")
+    assert problem.line and "which Argo would take for its own template expression" in problem.message

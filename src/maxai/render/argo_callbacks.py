@@ -99,6 +99,27 @@ def _first_place(callbacks: RunCallbacks, hooked: list[TaskCallback], places: Pl
     return hooked[0].place
 
 
+def _refuse_argo_expressions(
+    callbacks: RunCallbacks, hooked: list[TaskCallback], places: Places, findings: Findings
+) -> None:
+    """Argo replaces ``{{...}}`` anywhere in a template's arguments (and fails the run on a name it does not know):
+    a callback's ``args`` holding it would not reach the callback as written."""
+    named: list[tuple[Callable[[str], Problem], list[object]]] = [
+        (functools.partial(places.dag, ("on_success_callback",)), callbacks.on_success),
+        (functools.partial(places.dag, ("on_failure_callback",)), callbacks.on_failure),
+        *((functools.partial(places.dag, deadline.path), [deadline.callback]) for deadline in callbacks.deadlines),
+        *((callback.place, callback.callbacks) for callback in hooked),
+    ]
+    for place, values in named:
+        if any("{{" in json.dumps(value, ensure_ascii=False) for value in values):
+            findings.refuse(
+                place(
+                    "not rendered for Argo Workflows: the callback's args hold '{{', which Argo would take for its "
+                    "own template expression in the callback step's arguments"
+                )
+            )
+
+
 def add_run_callbacks(
     spec: argo.WorkflowSpec,
     config: ObjectiveConfig,
@@ -115,6 +136,7 @@ def add_run_callbacks(
     callbacks, hooked = run_callbacks(config), task_callbacks(config, places)
     if not callbacks and not hooked:
         return
+    _refuse_argo_expressions(callbacks, hooked, places, findings)
     note_notifiers(callbacks, "Argo Workflows", places, findings)
     for callback in hooked:
         if any(isinstance(named, dict) and "notifier" in named for named in callback.callbacks):
