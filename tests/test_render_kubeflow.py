@@ -38,9 +38,6 @@ AIRFLOW_ONLY = {
     ("finance", "fraud_scoring", "cards"),
 }
 EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
-REFUSED = {  # whole-ConfigMap environments and per-task service accounts have no Kubeflow field
-    ("finance", "fraud_scoring", "wire_transfers"),
-}
 ZONED = ("retail", "demand_forecast", "stores_us")  # America/New_York, partitioned by day
 
 
@@ -91,7 +88,7 @@ def _documents(repo: Path, parts: tuple[str, ...]) -> list[dict[str, Any]]:
     return list(yaml.safe_load_all(render_kubeflow(load_objective(repo, *parts)).text))
 
 
-@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
+@pytest.mark.parametrize("parts", EXAMPLES, ids=".".join)
 def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tuple[str, str, str]) -> None:
     documents = _documents(repo, parts)
     pipeline = json_format.ParseDict(documents[0], ir.PipelineSpec())  # unknown fields are errors
@@ -109,7 +106,7 @@ def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tup
             json_format.ParseDict(json_format.MessageToDict(config), messages.KubernetesExecutorConfig())
 
 
-@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
+@pytest.mark.parametrize("parts", EXAMPLES, ids=".".join)
 def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, str, str]) -> None:
     from maxai import build_dag
 
@@ -122,16 +119,6 @@ def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, s
     for task in pipeline.root.dag.tasks.values():
         assert not task.caching_options.enable_cache
         assert pipeline.components[task.component_ref.name].executor_label
-
-
-def test_finance_examples_are_refused_naming_file_and_key(repo: Path) -> None:
-    for parts in sorted(REFUSED):
-        with pytest.raises(ConfigError) as error:
-            render_kubeflow(load_objective(repo, *parts))
-        messages = [str(problem) for problem in error.value.problems]
-        file = "maxaiconfigs/finance/fraud_scoring/kubepod_config.json"
-        assert any(m.startswith(f"{file}:11:9: tasks[0].conf.env_from: not rendered for Kubeflow") for m in messages)
-        assert any("conf.service_account_name" in m and "the run's service account" in m for m in messages)
 
 
 def test_pod_settings_reach_the_platform_spec(repo: Path) -> None:
@@ -156,7 +143,7 @@ def test_pod_settings_reach_the_platform_spec(repo: Path) -> None:
 
 
 def test_no_airflow_template_is_left(repo: Path) -> None:
-    for parts in [parts for parts in EXAMPLES if parts not in REFUSED]:
+    for parts in EXAMPLES:
         text = render_kubeflow(load_objective(repo, *parts)).text
         tags = set(re.findall(r"\{\{.*?\}\}", text))
         handed = r"\{\{\$\.(inputs\.parameters\['upstream--\w+'\]|outputs\.parameters\['\w+'\]\.output_file)\}\}"

@@ -32,7 +32,9 @@ from maxai.render.environment import (
     task_variables,
 )
 from maxai.render.findings import Findings, Rendered
+from maxai.render.kubeflow_env_from import pod_wrapper_end
 from maxai.render.kubeflow_platform import KubeflowPod
+from maxai.render.kubeflow_service_account import run_service_account
 from maxai.render.kubeflow_steps import declare_parameters, input_placeholder, output_file, platform_config, wire_inputs
 from maxai.render.naming import kubernetes_name, objective_name, task_names
 from maxai.render.places import Places
@@ -86,13 +88,15 @@ shift 5
 """
 
 
-def wrapper_script(spark: bool, extra: tuple[str, ...] = (), zone: str | None = None) -> str:
+def wrapper_script(
+    spark: bool, extra: tuple[str, ...] = (), zone: str | None = None, pod_end: str = 'exec "$@"\n'
+) -> str:
     """The wrapper; each name of ``extra`` (``MAXAI_ITEM`` of a ``for_each`` task, ``MAXAI_RUN_PARAMS``) takes one
     more argument after the run's. A Spark task's driver gets them all as spark.kubernetes.driverEnv.*. ``zone``:
-    see :func:`run_variables_script`."""
+    see :func:`run_variables_script`. ``pod_end``: how a pod runs its command (kubeflow_env_from)."""
     script = run_variables_script(zone) + "".join(f"{name}=$1\nexport {name}\nshift\n" for name in extra)
     if not spark:
-        return script + 'exec "$@"\n'
+        return script + pod_end
     conf = " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in (*_EXPORTED, *extra))
     return script + f'submit=$1\nshift\nexec "$submit" {conf} "$@"\n'
 
@@ -273,15 +277,17 @@ def _container(
                 "runs after setting the run's variables",
             )
         )
+    kubernetes = pod.platform_config(maxai_labels(config))
+    pod_end = pod_wrapper_end(task, kubernetes, [*env, *_EXPORTED, *extra], places, findings)
     container.update(
         image=task.arguments["image"],
-        command=["sh", "-c", wrapper_script(False, extra, zone), "maxai"],
+        command=["sh", "-c", wrapper_script(False, extra, zone, pod_end), "maxai"],
         args=[*inputs, *task.arguments.get("cmds", []), *task.arguments.get("arguments", [])],
     )
     resources = pod.resources()
     if resources:
         container["resources"] = resources
-    return container, pod.platform_config(maxai_labels(config))
+    return container, kubernetes
 
 
 def _run_level(config: ObjectiveConfig, key: str, what: str, places: Places, findings: Findings) -> None:
@@ -360,7 +366,7 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
             platform[f"exec-{name}"] = kubernetes
     pipeline.deployment_spec.update({"executors": executors})
     _run_level(config, "namespace", "namespace", places, findings)
-    _run_level(config, "service_account_name", "service account", places, findings)
+    run_service_account(config, places, findings)
     _schedule_note(config, places, findings)
     if config.dag.max_active_runs != 1 and config.dag.schedule is None:
         findings.note(
