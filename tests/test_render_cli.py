@@ -69,7 +69,7 @@ def test_all_reports_the_objectives_it_cannot_render_and_writes_the_others(repo:
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["target"] == "kubeflow"
     refused = {entry["dag_id"] for entry in report["objectives"] if entry["problems"]}
-    assert refused == {"finance.fraud_scoring.cards", "retail.forecast_review.daily"}
+    assert refused == {"finance.fraud_scoring.cards"}
     assert all(Path(entry["file"]).is_file() for entry in report["objectives"] if not entry["problems"])
     cards = next(entry for entry in report["objectives"] if entry["dag_id"] == "finance.fraud_scoring.cards")
     problem = cards["problems"][0]
@@ -92,6 +92,8 @@ def test_usage_errors(repo: Path) -> None:
         (("argo", "retail", "demand_forecast", "stores_xx"), "no objective 'stores_xx'"),
         (("kubeflow", "--event-source"), "--event-source applies to argo only"),
         (("airflow", "retail", "demand_forecast", "stores_eu", "--update-image", "x"), "--update-image applies to"),
+        (("argo", "retail", "demand_forecast", "stores_eu", "--kfp-api", "x"), "--kfp-api applies to kubeflow only"),
+        (("kubeflow", "retail", "forecast_review", "daily", "--kfp-auth-secret", "x"), "takes SECRET/KEY"),
         (("argo", "retail", "demand_forecast", "stores_eu", "--event-source"), "give no objective and no --all"),
     ):
         result = maxai("render", *args, cwd=repo)
@@ -104,16 +106,19 @@ def test_docs_tables_are_the_rules(repo: Path) -> None:
     assert text[start:end] == mapping_tables(), "run: python -m maxai.render.mapping, and paste it into docs/render.rst"
 
 
-def test_settings_no_renderer_maps_yet_are_refused_by_name(repo: Path) -> None:
-    # Kubeflow has no asset schedule (Argo renders it with Argo Events: test_render_argo_events)
-    result = maxai("render", "kubeflow", "retail", "forecast_review", "daily", "--json", cwd=repo)
-    assert result.returncode == 1
-    report = json.loads(result.stdout)
-    paths = {problem["path"] for problem in report["problems"]}
-    assert paths == {'["@dag"].schedule'}  # its integer param and for_each are mapped
-    assert all(
-        problem["file"] == "maxaiconfigs/retail/forecast_review/daily/py_config.json" for problem in report["problems"]
-    )
+def test_kubeflow_options_reach_the_sensor(repo: Path) -> None:
+    # an asset schedule on Kubeflow: the pipeline, then the Sensor creating its runs (test_render_kubeflow_events)
+    args = ["--kfp-api", "https://kfp.example", "--kfp-experiment", "5f0d", "--kfp-auth-secret", "kfp-token/header"]
+    result = maxai("render", "kubeflow", "retail", "forecast_review", "daily", *args, "--update-image", "c:1", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    *_, sensor = yaml.safe_load_all(result.stdout)
+    http_trigger = sensor["spec"]["triggers"][0]["template"]["http"]
+    assert http_trigger["url"] == "https://kfp.example/apis/v2beta1/runs"
+    assert http_trigger["secureHeaders"][0]["valueFrom"]["secretKeyRef"] == {"name": "kfp-token", "key": "header"}
+    assert '"experiment_id": "5f0d"' in http_trigger["payload"][0]["src"]["dataTemplate"]
+    result = maxai("render", "kubeflow", "retail", "demand_forecast", "stores_eu", "--update-image", "c:1", cwd=repo)
+    executors = next(yaml.safe_load_all(result.stdout))["deploymentSpec"]["executors"]
+    assert executors["exec-forecast-demand-updated"]["container"]["image"] == "c:1"
 
 
 def test_event_source_is_printed_alone_and_the_update_image_replaced(repo: Path) -> None:

@@ -17,9 +17,11 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai import __version__
+from maxai.config.assets import AssetSchedule
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.kinds.containers import ContainerStep
+from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE, awaited_in_repository, update_step_names
 from maxai.render.container_steps import container_steps, is_container_kind
 from maxai.render.coverage import TARGET_LABELS, check_coverage
 from maxai.render.deployment import without_environment_connections
@@ -32,9 +34,11 @@ from maxai.render.environment import (
     task_variables,
 )
 from maxai.render.findings import Findings, Rendered
+from maxai.render.kubeflow_asset_updates import kubeflow_update_tasks
 from maxai.render.kubeflow_env_from import pod_wrapper_end
+from maxai.render.kubeflow_events import DEFAULT_API, KubeflowApi, kubeflow_sensor
 from maxai.render.kubeflow_platform import KubeflowPod
-from maxai.render.kubeflow_service_account import run_service_account
+from maxai.render.kubeflow_service_account import named_service_account, run_service_account
 from maxai.render.kubeflow_steps import declare_parameters, input_placeholder, output_file, platform_config, wire_inputs
 from maxai.render.naming import kubernetes_name, objective_name, task_names
 from maxai.render.places import Places
@@ -334,13 +338,22 @@ def _schedule_note(config: ObjectiveConfig, places: Places, findings: Findings) 
     findings.note(places.dag(("schedule",), f"not in the Kubeflow Pipelines output: schedules live in runs; {advice}"))
 
 
-def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tuple[list[dict[str, Any]], Findings]:
-    """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes."""
+def kubeflow_documents(
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    api: KubeflowApi = DEFAULT_API,
+    update_image: str = ASSET_UPDATE_IMAGE,
+) -> tuple[list[dict[str, Any]], Findings]:
+    """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes;
+    for an objective scheduled on assets, the Argo Events Sensor creating its runs through ``api`` after them.
+    ``update_image`` runs the tasks announcing awaited outputs (kubeflow_asset_updates)."""
     places, findings = Places(config), Findings(strict=strict)
     config = without_environment_connections(config, places)
     check_coverage(config, "kubeflow", places, findings, "submit")
+    awaited = awaited_in_repository(config, findings)
     loops = {loop_name(kubernetes_name(task.name)): f"the loop of task {task.name!r}" for task in config.tasks}
-    names = task_names(config, places, findings, loops)
+    names = task_names(config, places, findings, loops | update_step_names(config, awaited))
     steps = container_steps(config, places, findings, TARGET_LABELS["kubeflow"], input_placeholder, output_file)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
     pipeline.pipeline_info.name = objective_name(config)
@@ -364,6 +377,14 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
         executors[f"exec-{name}"] = {"container": container}
         if kubernetes:
             platform[f"exec-{name}"] = kubernetes
+    zone = run_date_zone(config.dag.partition, config.dag.timezone)
+    dependency = lambda task_name: _dependency(config, task_name, names)  # noqa: E731
+    for update in kubeflow_update_tasks(
+        config, awaited, names, dependency, run_variables_script(zone), _RUNTIME_INPUTS, update_image, places, findings
+    ):
+        pipeline.root.dag.tasks[update.name].CopyFrom(update.task)
+        pipeline.components[update.task.component_ref.name].CopyFrom(update.component)
+        executors[update.component.executor_label] = {"container": update.container}
     pipeline.deployment_spec.update({"executors": executors})
     _run_level(config, "namespace", "namespace", places, findings)
     run_service_account(config, places, findings)
@@ -374,15 +395,26 @@ def kubeflow_documents(config: ObjectiveConfig, *, strict: bool = False) -> tupl
                 ("max_active_runs",), "not in the Kubeflow Pipelines output: runs started by hand are not bounded"
             )
         )
-    findings.raise_if_any()
     documents = [json_format.MessageToDict(pipeline)]
     if platform:
         documents.append({"platforms": {"kubernetes": {"deploymentSpec": {"executors": platform}}}})
+    if isinstance(config.dag.schedule, AssetSchedule | dict):  # a dict: from the parse cache
+        account = named_service_account(config)
+        name = objective_name(config)
+        documents.append(kubeflow_sensor(config, name, documents, api, account, places, findings))
+    findings.raise_if_any()
     return documents, findings
 
 
-def render_kubeflow(config: ObjectiveConfig, *, strict: bool = False) -> Rendered:
-    documents, findings = kubeflow_documents(config, strict=strict)
-    text = header("Kubeflow Pipelines pipeline (IR YAML)", config, "maxai render kubeflow", findings.notes)
+def render_kubeflow(
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    api: KubeflowApi = DEFAULT_API,
+    update_image: str = ASSET_UPDATE_IMAGE,
+) -> Rendered:
+    documents, findings = kubeflow_documents(config, strict=strict, api=api, update_image=update_image)
+    sensor = " and the Argo Events Sensor creating its runs" if documents[-1].get("kind") == "Sensor" else ""
+    text = header(f"Kubeflow Pipelines pipeline (IR YAML){sensor}", config, "maxai render kubeflow", findings.notes)
     text += dump_yaml(documents)
     return Rendered(text, tuple(findings.notes))

@@ -51,3 +51,10 @@ def run_service_account(config: ObjectiveConfig, places: Places, findings: Findi
             f"create the runs with {account!r}{others}",
         )
     )
+
+
+def named_service_account(config: ObjectiveConfig) -> str:
+    """The service account the pod tasks name ('' if none; when they differ, ``run_service_account`` refuses)."""
+    return next(
+        (task.arguments[_KEY] for task in config.tasks if task.kind == "kubepod" and task.arguments.get(_KEY)), ""
+    )
