@@ -406,3 +406,27 @@ def test_callbacks_and_deadline_alerts_are_refused_saying_why(repo: Path, target
     assert set(found) == {("@dag", "on_failure_callback"), ("@dag", "deadline")}
     assert "Python callback with its run's context" in found[("@dag", "on_failure_callback")]
     assert "deadline alert calls back while the run goes on" in found[("@dag", "deadline")]
+
+
+def test_env_from_sources_keep_the_pod_operators_order(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    """A key in a later envFrom source wins, so the order is the one KubernetesPodOperator gives its pod:
+    env_from, then configmaps, then the Secrets attached whole."""
+    from maxai import build_dag
+    from maxai.factory.integrity import pod_manifest
+
+    def sources(data: dict[str, Any]) -> None:
+        conf = data["tasks"][0]["conf"]
+        conf["configmaps"] = ["finance-overrides"]
+        conf["secrets"].append({"deploy_type": "env", "deploy_target": None, "secret": "ledger-api"})
+
+    edit_json("maxaiconfigs/finance/fraud_scoring/kubepod_config.json", sources)
+    parts = ("finance", "fraud_scoring", "wire_transfers")
+    template = _templates(argo_document(load_objective(example_repo, *parts))[0])["extract-transactions"]
+    task = build_dag(*parts, root=example_repo).get_task("extract_transactions")
+    expected = pod_manifest(task)["spec"]["containers"][0]["envFrom"]
+    assert [next(iter(source.values()))["name"] for source in expected] == [
+        "finance-endpoints",
+        "finance-overrides",
+        "ledger-api",
+    ]
+    assert template["container"]["envFrom"] == expected

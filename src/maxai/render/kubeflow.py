@@ -9,6 +9,7 @@ them into the MAXAI_* run variables, as the Airflow templates do; the image need
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from typing import Any
@@ -378,7 +379,7 @@ def kubeflow_documents(
         if kubernetes:
             platform[f"exec-{name}"] = kubernetes
     zone = run_date_zone(config.dag.partition, config.dag.timezone)
-    dependency = lambda task_name: _dependency(config, task_name, names)  # noqa: E731
+    dependency = functools.partial(_dependency, config, names=names)
     for update in kubeflow_update_tasks(
         config, awaited, names, dependency, run_variables_script(zone), _RUNTIME_INPUTS, update_image, places, findings
     ):
