@@ -70,3 +70,55 @@ def kubernetes_executor_config() -> ModuleType:
     import kubernetes_executor_config_pb2
 
     return kubernetes_executor_config_pb2
+
+
+@functools.cache
+def kfp_create_run_message() -> type[Any]:
+    """The input fields of Kubeflow Pipelines' v2beta1 ``Run``, the body of ``POST /apis/v2beta1/runs`` (CreateRun's
+    ``body: "run"``), as a protobuf message built here with the names, numbers and types of
+    backend/api/v2beta1/run.proto and runtime_config.proto (KFP's Python packages do not ship the API's messages).
+    Output fields (run_id, state, created_at, ...) are left out: a body setting them fails to parse."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, struct_pb2
+
+    pool = descriptor_pool.DescriptorPool()
+    pool.AddSerializedFile(struct_pb2.DESCRIPTOR.serialized_pb)
+    file = descriptor_pb2.FileDescriptorProto(
+        name="maxai_tests/kfp_run.proto",
+        package="kubeflow.pipelines.backend.api.v2beta1",
+        syntax="proto3",
+        dependency=["google/protobuf/struct.proto"],
+    )
+    field = descriptor_pb2.FieldDescriptorProto
+    optional, repeated = field.LABEL_OPTIONAL, field.LABEL_REPEATED
+    string, message = field.TYPE_STRING, field.TYPE_MESSAGE
+    prefix = ".kubeflow.pipelines.backend.api.v2beta1."
+    runtime = file.message_type.add(name="RuntimeConfig")
+    entry = runtime.nested_type.add(name="ParametersEntry")
+    entry.options.map_entry = True
+    entry.field.add(name="key", number=1, label=optional, type=string)
+    entry.field.add(name="value", number=2, label=optional, type=message, type_name=".google.protobuf.Value")
+    runtime.field.add(
+        name="parameters", number=1, label=repeated, type=message, type_name=prefix + "RuntimeConfig.ParametersEntry"
+    )
+    runtime.field.add(name="pipeline_root", number=2, label=optional, type=string)
+    reference = file.message_type.add(name="PipelineVersionReference")
+    reference.field.add(name="pipeline_id", number=1, label=optional, type=string)
+    reference.field.add(name="pipeline_version_id", number=2, label=optional, type=string)
+    run = file.message_type.add(name="Run")
+    run.oneof_decl.add(name="pipeline_source")
+    for name, number in (("experiment_id", 1), ("display_name", 3), ("description", 5), ("service_account", 9)):
+        run.field.add(name=name, number=number, label=optional, type=string)
+    run.field.add(
+        name="pipeline_spec", number=7, label=optional, type=message, type_name=".google.protobuf.Struct", oneof_index=0
+    )
+    run.field.add(
+        name="pipeline_version_reference",
+        number=18,
+        label=optional,
+        type=message,
+        type_name=prefix + "PipelineVersionReference",
+        oneof_index=0,
+    )
+    run.field.add(name="runtime_config", number=8, label=optional, type=message, type_name=prefix + "RuntimeConfig")
+    pool.Add(file)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("kubeflow.pipelines.backend.api.v2beta1.Run"))

@@ -401,12 +401,37 @@ def test_a_text_param_is_refused_by_name(example_repo: Path, edit_json: Callable
         argo_document(load_objective(example_repo, "retail", "forecast_review", "daily"))
 
 
-def test_a_deadline_alert_is_refused_on_kubeflow_saying_why(repo: Path) -> None:
-    """cards' deadline alert is refused at its key, with the reason; its failure callback is an exit handler
-    (test_render_kubeflow_callbacks)."""
+def test_a_deadline_alert_on_kubeflow_is_a_note_saying_why(repo: Path) -> None:
+    """cards renders for Kubeflow: its deadline alert is checked by the exit handler once the run ended, a note at
+    its key with the reason (test_render_kubeflow_callbacks runs it), refused by --strict."""
     config = load_objective(repo, "finance", "fraud_scoring", "cards")
+    notes = {note.path: note.message for note in render_kubeflow(config).notes if note.path[0] == "@dag"}
+    assert ("@dag", "deadline") in notes  # beside the schedule and dagrun_timeout, which runs hold
+    assert "a Kubeflow run has no task that waits beside the others" in notes[("@dag", "deadline")]
     with pytest.raises(ConfigError) as error:
-        render_kubeflow(config)
-    found = {problem.path: problem.message for problem in error.value.problems if problem.path[0] == "@dag"}
-    assert set(found) == {("@dag", "deadline")}
-    assert "deadline alert calls back while the run goes on" in found[("@dag", "deadline")]
+        render_kubeflow(config, strict=True)
+    assert ("@dag", "deadline") in {problem.path for problem in error.value.problems}
+
+
+def test_env_from_sources_keep_the_pod_operators_order(example_repo: Path, edit_json: Callable[..., Path]) -> None:
+    """A key in a later envFrom source wins, so the order is the one KubernetesPodOperator gives its pod:
+    env_from, then configmaps, then the Secrets attached whole."""
+    from maxai import build_dag
+    from maxai.factory.integrity import pod_manifest
+
+    def sources(data: dict[str, Any]) -> None:
+        conf = data["tasks"][0]["conf"]
+        conf["configmaps"] = ["finance-overrides"]
+        conf["secrets"].append({"deploy_type": "env", "deploy_target": None, "secret": "ledger-api"})
+
+    edit_json("maxaiconfigs/finance/fraud_scoring/kubepod_config.json", sources)
+    parts = ("finance", "fraud_scoring", "wire_transfers")
+    template = _templates(argo_document(load_objective(example_repo, *parts))[0])["extract-transactions"]
+    task = build_dag(*parts, root=example_repo).get_task("extract_transactions")
+    expected = pod_manifest(task)["spec"]["containers"][0]["envFrom"]
+    assert [next(iter(source.values()))["name"] for source in expected] == [
+        "finance-endpoints",
+        "finance-overrides",
+        "ledger-api",
+    ]
+    assert template["container"]["envFrom"] == expected

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -43,10 +44,8 @@ def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
         "retail/forecast_review/daily",
         "retail/store_segments/weekly",
     ]
-    # Argo renders every objective (forecast_review, scheduled on assets, as a WorkflowTemplate and a Sensor;
-    # cards' callbacks as an exit handler and its deadline alert as a daemon task); so does the Airflow file, the
-    # model steps as pods (a note each)
-    for target, suffix in (("argo", "yaml"), ("airflow", "py")):
+    # every target renders every objective (docs/render.rst says how the hard ones map)
+    for target, suffix in (("argo", "yaml"), ("kubeflow", "yaml"), ("airflow", "py")):
         result = maxai("render", target, "--all", "-o", str(tmp_path / target), cwd=repo)
         assert result.returncode == 0, result.stderr
         written = sorted(path.relative_to(tmp_path / target).as_posix() for path in (tmp_path / target).rglob("*.*"))
@@ -54,21 +53,24 @@ def test_all_objectives_into_a_folder(repo: Path, tmp_path: Path) -> None:
     assert "note: maxaiconfigs/retail/demand_model/model_config.json:4:6: tasks[0].name:" in result.stderr
 
 
-def test_all_reports_the_objectives_it_cannot_render_and_writes_the_others(repo: Path, tmp_path: Path) -> None:
-    result = maxai("render", "kubeflow", "--all", "-o", str(tmp_path), "--json", cwd=repo)
+def test_all_reports_the_objectives_it_cannot_render_and_writes_the_others(
+    example_repo: Path, edit_json: Any, tmp_path: Path
+) -> None:
+    def retry_callback(data: dict[str, Any]) -> None:  # called per try: Kubeflow has no hook on a task
+        data["@dag"]["default_args"] = {"on_retry_callback": "fraud_scoring.handlers.on_call:page"}
+
+    edit_json("maxaiconfigs/finance/fraud_scoring/cards/py_config.json", retry_callback)
+    result = maxai("render", "kubeflow", "--all", "-o", str(tmp_path / "out"), "--json", cwd=example_repo)
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["target"] == "kubeflow"
     refused = {entry["dag_id"] for entry in report["objectives"] if entry["problems"]}
-    assert refused == {
-        "finance.fraud_scoring.cards",
-        "finance.fraud_scoring.wire_transfers",
-        "retail.forecast_review.daily",
-    }
+    assert refused == {"finance.fraud_scoring.cards"}
     assert all(Path(entry["file"]).is_file() for entry in report["objectives"] if not entry["problems"])
-    wires = next(entry for entry in report["objectives"] if entry["dag_id"] == "finance.fraud_scoring.wire_transfers")
-    problem = wires["problems"][0]
-    assert problem["file"] == "maxaiconfigs/finance/fraud_scoring/kubepod_config.json" and problem["line"]
+    cards = next(entry for entry in report["objectives"] if entry["dag_id"] == "finance.fraud_scoring.cards")
+    problem = cards["problems"][0]
+    assert problem["file"] == "maxaiconfigs/finance/fraud_scoring/cards/py_config.json" and problem["line"]
+    assert "Kubeflow has no hook on a task" in problem["message"]
 
 
 def test_strict_turns_notes_into_errors(repo: Path) -> None:
@@ -88,6 +90,8 @@ def test_usage_errors(repo: Path) -> None:
         (("kubeflow", "--event-source"), "--event-source applies to argo only"),
         (("airflow", "retail", "demand_forecast", "stores_eu", "--update-image", "x"), "--update-image applies to"),
         (("airflow", "retail", "demand_forecast", "stores_eu", "--callback-image", "x"), "--callback-image applies"),
+        (("argo", "retail", "demand_forecast", "stores_eu", "--kfp-api", "x"), "--kfp-api applies to kubeflow only"),
+        (("kubeflow", "retail", "forecast_review", "daily", "--kfp-auth-secret", "x"), "takes SECRET/KEY"),
         (("argo", "retail", "demand_forecast", "stores_eu", "--event-source"), "give no objective and no --all"),
     ):
         result = maxai("render", *args, cwd=repo)
@@ -100,16 +104,19 @@ def test_docs_tables_are_the_rules(repo: Path) -> None:
     assert text[start:end] == mapping_tables(), "run: python -m maxai.render.mapping, and paste it into docs/render.rst"
 
 
-def test_settings_no_renderer_maps_yet_are_refused_by_name(repo: Path) -> None:
-    # Kubeflow has no asset schedule (Argo renders it with Argo Events: test_render_argo_events)
-    result = maxai("render", "kubeflow", "retail", "forecast_review", "daily", "--json", cwd=repo)
-    assert result.returncode == 1
-    report = json.loads(result.stdout)
-    paths = {problem["path"] for problem in report["problems"]}
-    assert paths == {'["@dag"].schedule'}  # its integer param and for_each are mapped
-    assert all(
-        problem["file"] == "maxaiconfigs/retail/forecast_review/daily/py_config.json" for problem in report["problems"]
-    )
+def test_kubeflow_options_reach_the_sensor(repo: Path) -> None:
+    # an asset schedule on Kubeflow: the pipeline, then the Sensor creating its runs (test_render_kubeflow_events)
+    args = ["--kfp-api", "https://kfp.example", "--kfp-experiment", "5f0d", "--kfp-auth-secret", "kfp-token/header"]
+    result = maxai("render", "kubeflow", "retail", "forecast_review", "daily", *args, "--update-image", "c:1", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    *_, sensor = yaml.safe_load_all(result.stdout)
+    http_trigger = sensor["spec"]["triggers"][0]["template"]["http"]
+    assert http_trigger["url"] == "https://kfp.example/apis/v2beta1/runs"
+    assert http_trigger["secureHeaders"][0]["valueFrom"]["secretKeyRef"] == {"name": "kfp-token", "key": "header"}
+    assert '"experiment_id": "5f0d"' in http_trigger["payload"][0]["src"]["dataTemplate"]
+    result = maxai("render", "kubeflow", "retail", "demand_forecast", "stores_eu", "--update-image", "c:1", cwd=repo)
+    executors = next(yaml.safe_load_all(result.stdout))["deploymentSpec"]["executors"]
+    assert executors["exec-forecast-demand-updated"]["container"]["image"] == "c:1"
 
 
 def test_event_source_is_printed_alone_and_the_update_image_replaced(repo: Path) -> None:

@@ -19,6 +19,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai.config import discover_objectives, load_objective
 from maxai.errors import ConfigError
+from maxai.render.argo_asset_updates import UPDATE_SUFFIX
 from maxai.render.kubeflow import (
     POD_SCRIPT,
     SPARK_SCRIPT,
@@ -27,20 +28,15 @@ from maxai.render.kubeflow import (
     wrapper_script,
 )
 from maxai.render.naming import kubernetes_name
+from maxai.render.run_params import written_params
 from tests.conftest import REPO
 from tests.render_schemas import kubernetes_executor_config
 
-# Two examples use what Kubeflow cannot express: retail.forecast_review.daily (an asset schedule, params; its
-# for_each is tested below without them) and finance.fraud_scoring.cards (callbacks, a deadline alert);
-# test_render_cli checks that each target refuses them, naming the keys
-AIRFLOW_ONLY = {
-    ("retail", "forecast_review", "daily"),
-    ("finance", "fraud_scoring", "cards"),
-}
+# One example uses what Kubeflow cannot express: finance.fraud_scoring.cards (callbacks, a deadline alert);
+# test_render_cli checks that each target refuses it, naming the keys. retail.forecast_review.daily, scheduled on
+# assets, renders with its Sensor: test_render_kubeflow_events
+AIRFLOW_ONLY = {("finance", "fraud_scoring", "cards")}
 EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
-REFUSED = {  # whole-ConfigMap environments and per-task service accounts have no Kubeflow field
-    ("finance", "fraud_scoring", "wire_transfers"),
-}
 ZONED = ("retail", "demand_forecast", "stores_us")  # America/New_York, partitioned by day
 
 
@@ -91,14 +87,14 @@ def _documents(repo: Path, parts: tuple[str, ...]) -> list[dict[str, Any]]:
     return list(yaml.safe_load_all(render_kubeflow(load_objective(repo, *parts)).text))
 
 
-@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
+@pytest.mark.parametrize("parts", EXAMPLES, ids=".".join)
 def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tuple[str, str, str]) -> None:
-    documents = _documents(repo, parts)
+    documents = [document for document in _documents(repo, parts) if document.get("kind") != "Sensor"]
     pipeline = json_format.ParseDict(documents[0], ir.PipelineSpec())  # unknown fields are errors
     deployment = json_format.ParseDict(
         json_format.MessageToDict(pipeline.deployment_spec), ir.PipelineDeploymentConfig()
     )
-    assert set(deployment.executors) == {
+    assert {label for label in deployment.executors if not label.endswith(UPDATE_SUFFIX)} == {
         f"exec-{kubernetes_name(task.name)}" for task in load_objective(repo, *parts).tasks
     }
     if len(documents) > 1:
@@ -109,29 +105,24 @@ def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tup
             json_format.ParseDict(json_format.MessageToDict(config), messages.KubernetesExecutorConfig())
 
 
-@pytest.mark.parametrize("parts", [parts for parts in EXAMPLES if parts not in REFUSED], ids=".".join)
+@pytest.mark.parametrize("parts", EXAMPLES, ids=".".join)
 def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, str, str]) -> None:
     from maxai import build_dag
 
     pipeline = json_format.ParseDict(_documents(repo, parts)[0], ir.PipelineSpec())
-    edges = {name: set(task.dependent_tasks) for name, task in pipeline.root.dag.tasks.items()}
+    edges = {  # a for_each task by its loop; without the tasks announcing awaited outputs (test_render_kubeflow_events)
+        name.removeprefix("for-each-"): {upstream.removeprefix("for-each-") for upstream in task.dependent_tasks}
+        for name, task in pipeline.root.dag.tasks.items()
+        if not name.endswith(UPDATE_SUFFIX)
+    }
     assert edges == {
         kubernetes_name(task.task_id): {kubernetes_name(upstream) for upstream in task.upstream_task_ids}
         for task in build_dag(*parts, root=repo).tasks
     }
     for task in pipeline.root.dag.tasks.values():
         assert not task.caching_options.enable_cache
-        assert pipeline.components[task.component_ref.name].executor_label
-
-
-def test_finance_examples_are_refused_naming_file_and_key(repo: Path) -> None:
-    for parts in sorted(REFUSED):
-        with pytest.raises(ConfigError) as error:
-            render_kubeflow(load_objective(repo, *parts))
-        messages = [str(problem) for problem in error.value.problems]
-        file = "maxaiconfigs/finance/fraud_scoring/kubepod_config.json"
-        assert any(m.startswith(f"{file}:11:9: tasks[0].conf.env_from: not rendered for Kubeflow") for m in messages)
-        assert any("conf.service_account_name" in m and "the run's service account" in m for m in messages)
+        component = pipeline.components[task.component_ref.name]
+        assert component.executor_label or component.dag.tasks  # a container, or a loop's DAG
 
 
 def test_pod_settings_reach_the_platform_spec(repo: Path) -> None:
@@ -156,9 +147,13 @@ def test_pod_settings_reach_the_platform_spec(repo: Path) -> None:
 
 
 def test_no_airflow_template_is_left(repo: Path) -> None:
-    for parts in [parts for parts in EXAMPLES if parts not in REFUSED]:
-        text = render_kubeflow(load_objective(repo, *parts)).text
+    for parts in EXAMPLES:
+        config = load_objective(repo, *parts)
+        documents, _ = kubeflow_documents(config)  # the pipeline's; a Sensor's Go template: test_render_kubeflow_events
+        text = json.dumps([document for document in documents if document.get("kind") != "Sensor"])
         tags = set(re.findall(r"\{\{.*?\}\}", text))
+        run_values = [*written_params(config), *(key for task in config.tasks for key in task.params.for_each or {})]
+        tags -= {f"{{{{$.inputs.parameters['{name}']}}}}" for name in run_values}  # the params, a loop's value
         handed = r"\{\{\$\.(inputs\.parameters\['upstream--\w+'\]|outputs\.parameters\['\w+'\]\.output_file)\}\}"
         tags = {tag for tag in tags if not re.fullmatch(handed, tag)}  # a container step's values, task to task
         assert tags == {
@@ -261,7 +256,7 @@ def test_task_timeout_and_task_bound_are_refused(example_repo: Path, edit_json: 
 
 
 def test_for_each_is_a_parallel_for_over_the_values(example_repo: Path, edit_json: Any, tmp_path: Path) -> None:
-    def without_airflow_only_settings(data: dict[str, Any]) -> None:  # the asset schedule and params
+    def without_airflow_only_settings(data: dict[str, Any]) -> None:  # the loop alone: no Sensor, no params
         data["@dag"]["schedule"] = None
         del data["@dag"]["params"]
 

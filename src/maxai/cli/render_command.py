@@ -46,8 +46,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--update-image",
         metavar="IMAGE",
-        help="argo only: the image (with curl) of the steps that tell Argo Events an awaited output was updated "
-        "(default: a pinned curlimages/curl)",
+        help="argo and kubeflow: the image (with curl, and sh for kubeflow) of the steps that tell Argo Events an "
+        "awaited output was updated (default: a pinned curlimages/curl)",
+    )
+    parser.add_argument(
+        "--kfp-api",
+        metavar="URL",
+        help="kubeflow only: the Kubeflow Pipelines API the Sensor of an objective scheduled on assets creates runs "
+        "through (default: http://ml-pipeline.kubeflow.svc.cluster.local:8888, a standard install's)",
+    )
+    parser.add_argument(
+        "--kfp-experiment",
+        metavar="ID",
+        help="kubeflow only: the experiment (and so the namespace) of the runs that Sensor creates (default: the "
+        "API server's default experiment; a multi-user install needs one)",
+    )
+    parser.add_argument(
+        "--kfp-auth-secret",
+        metavar="SECRET/KEY",
+        help="kubeflow only: the Secret key holding the Authorization header the Sensor sends (Bearer <token>), "
+        "for an API that requires one (default: none)",
     )
     parser.add_argument(
         "--callback-image",
@@ -67,9 +85,19 @@ def _check_arguments(args: argparse.Namespace) -> None:
     names = [args.domain, args.usecase, args.objective]
     if args.callback_image and args.target == "airflow":
         raise UsageError("--callback-image applies to argo and kubeflow only (the Airflow file calls the callbacks)")
-    for option, given in (("--update-image", args.update_image), ("--event-source", args.event_source)):
-        if given and args.target != "argo":
-            raise UsageError(f"{option} applies to argo only")
+    if args.event_source and args.target != "argo":
+        raise UsageError("--event-source applies to argo only")
+    if args.update_image and args.target == "airflow":
+        raise UsageError("--update-image applies to argo and kubeflow only")
+    for option, given in (
+        ("--kfp-api", args.kfp_api),
+        ("--kfp-experiment", args.kfp_experiment),
+        ("--kfp-auth-secret", args.kfp_auth_secret),
+    ):
+        if given is not None and args.target != "kubeflow":
+            raise UsageError(f"{option} applies to kubeflow only")
+    if args.kfp_auth_secret is not None and len(args.kfp_auth_secret.split("/")) != 2:
+        raise UsageError("--kfp-auth-secret takes SECRET/KEY: the Secret's name and the key holding the header")
     if args.event_source:
         if any(names) or args.all:
             raise UsageError("--event-source prints the EventSource alone: give no objective and no --all")
@@ -95,6 +123,7 @@ def _render(target: TargetName, root: Path, ref: ObjectiveRef, args: argparse.Na
             spark=args.spark or "operator",
             update_image=args.update_image,
             callback_image=args.callback_image,
+            kfp=(args.kfp_api, args.kfp_experiment, args.kfp_auth_secret),
         )
     except ModuleNotFoundError as error:
         raise UsageError(f"maxai render {target} needs {error.name}: install maxai[{EXTRAS[target]}]") from None

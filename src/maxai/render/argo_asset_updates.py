@@ -63,20 +63,22 @@ def update_step_names(config: ObjectiveConfig, awaited: set[DataAsset]) -> dict[
     return {
         kubernetes_name(task.name) + UPDATE_SUFFIX: f"the step announcing the updates of task {task.name!r}"
         for task in config.tasks
-        if _announced(config, task, awaited)
+        if announced_assets(config, task, awaited)
     }
 
 
-def _announced(config: ObjectiveConfig, task: ResolvedTask, awaited: set[DataAsset]) -> list[DataAsset]:
+def announced_assets(config: ObjectiveConfig, task: ResolvedTask, awaited: set[DataAsset]) -> list[DataAsset]:
+    """The task's outputs that some objective awaits, as their assets."""
     scope = config.deployment.asset_scope()
     return sorted({scoped_asset(path, scope) for path in paths_of(task.params.output)} & awaited)
 
 
-def _curl_arguments(assets: list[DataAsset], run_date: str) -> list[str]:
-    """One POST per asset (``--next`` starts the next request); retried while the EventSource starts up."""
+def curl_arguments(assets: list[DataAsset], run_date: str, run: str) -> list[str]:
+    """One POST per asset (``--next`` starts the next request); retried while the EventSource starts up.
+    ``run_date`` and ``run`` (the run's name or id) as the target writes them."""
     arguments: list[str] = []
     for asset in assets:
-        body = json.dumps({"asset": asset.uri, "date": run_date, "run": "{{workflow.name}}"})
+        body = json.dumps({"asset": asset.uri, "date": run_date, "run": run})
         if arguments:
             arguments.append("--next")
         arguments += ["-fsS", "--retry", "5", "--retry-connrefused", "-H", "Content-Type: application/json"]
@@ -100,7 +102,7 @@ def asset_update_steps(
     steps: list[argo.DAGTask] = []
     templates: list[argo.Template] = []
     for task in config.tasks:
-        assets = _announced(config, task, awaited)
+        assets = announced_assets(config, task, awaited)
         if not assets:
             continue
         name = names[task.name] + UPDATE_SUFFIX
@@ -115,6 +117,8 @@ def asset_update_steps(
             )
             continue
         steps.append(argo.DAGTask(name=name, template=name, dependencies=[names[task.name]]))
-        container = argo.Container(image=image, command=["curl"], args=_curl_arguments(assets, run[ENV_RUN_DATE]))
+        container = argo.Container(
+            image=image, command=["curl"], args=curl_arguments(assets, run[ENV_RUN_DATE], "{{workflow.name}}")
+        )
         templates.append(argo.Template(name=name, container=container, metadata=argo.Metadata(labels=labels)))
     return steps, templates

@@ -104,12 +104,23 @@ def _date_parameters(dependencies: list[Dependency]) -> list[events.TriggerParam
     ]
 
 
-def sensor_document(
-    config: ObjectiveConfig, name: str, metadata: dict[str, Any], places: Places, findings: Findings
-) -> dict[str, Any]:
-    """The Sensor submitting a Workflow from the WorkflowTemplate ``name`` when the awaited assets are updated;
-    ``metadata`` (namespace, labels) is the template's."""
-    conditions, dependencies = sensor_conditions(config)
+def event_dependencies(dependencies: list[Dependency]) -> list[events.EventDependency]:
+    """One dependency per awaited asset: the EventSource's updates of its URI."""
+    return [
+        events.EventDependency(
+            name=dependency.name,
+            event_source_name=EVENT_SOURCE,
+            event_name=EVENT_NAME,
+            filters=events.EventDependencyFilter(
+                data=[events.DataFilter(path="body.asset", type="string", value=[uri_pattern(dependency.asset.uri)])]
+            ),
+        )
+        for dependency in dependencies
+    ]
+
+
+def note_first_date(dependencies: list[Dependency], places: Places, findings: Findings) -> None:
+    """A run started by several updates takes one date: the first awaited asset's, in the schedule's order."""
     if len(dependencies) > 1:
         findings.note(
             places.dag(
@@ -119,6 +130,15 @@ def sensor_document(
                 "latest of their dates",
             )
         )
+
+
+def sensor_document(
+    config: ObjectiveConfig, name: str, metadata: dict[str, Any], places: Places, findings: Findings
+) -> dict[str, Any]:
+    """The Sensor submitting a Workflow from the WorkflowTemplate ``name`` when the awaited assets are updated;
+    ``metadata`` (namespace, labels) is the template's."""
+    conditions, dependencies = sensor_conditions(config)
+    note_first_date(dependencies, places, findings)
     workflow = {
         "apiVersion": EVENTS_API_VERSION,
         "kind": "Workflow",
@@ -129,19 +149,7 @@ def sensor_document(
         },
     }
     spec = events.SensorSpec(
-        dependencies=[
-            events.EventDependency(
-                name=dependency.name,
-                event_source_name=EVENT_SOURCE,
-                event_name=EVENT_NAME,
-                filters=events.EventDependencyFilter(
-                    data=[
-                        events.DataFilter(path="body.asset", type="string", value=[uri_pattern(dependency.asset.uri)])
-                    ]
-                ),
-            )
-            for dependency in dependencies
-        ],
+        dependencies=event_dependencies(dependencies),
         triggers=[
             events.Trigger(
                 template=events.TriggerTemplate(

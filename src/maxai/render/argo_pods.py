@@ -127,12 +127,12 @@ def pod_template(
     arguments = task.arguments
     objects = ArgoObjects(task, places, findings)
     secret_env, secret_env_from, secret_volumes, secret_mounts = _secrets(task)
-    env_from = [
+    env_from = [  # the operator's order (a key in a later source wins): env_from, configmaps, whole Secrets
+        *objects.many(argo.EnvFromSource, "env_from"),
         *(
             argo.EnvFromSource(config_map_ref=argo.ConfigMapEnvSource(name=name))
             for name in arguments.get("configmaps") or []
         ),
-        *objects.many(argo.EnvFromSource, "env_from"),
         *secret_env_from,
     ]
     container = argo.Container(

@@ -9,6 +9,7 @@ them into the MAXAI_* run variables, as the Airflow templates do; the image need
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from typing import Any
@@ -17,9 +18,11 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai import __version__
+from maxai.config.assets import AssetSchedule
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.kinds.containers import ContainerStep
+from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE, awaited_in_repository, update_step_names
 from maxai.render.container_steps import container_steps, is_container_kind
 from maxai.render.coverage import TARGET_LABELS, check_coverage
 from maxai.render.deployment import without_environment_connections
@@ -32,8 +35,12 @@ from maxai.render.environment import (
     task_variables,
 )
 from maxai.render.findings import Findings, Rendered
+from maxai.render.kubeflow_asset_updates import kubeflow_update_tasks
 from maxai.render.kubeflow_callbacks import add_exit_handler, exit_handler_names
+from maxai.render.kubeflow_env_from import pod_wrapper_end
+from maxai.render.kubeflow_events import DEFAULT_API, KubeflowApi, kubeflow_sensor
 from maxai.render.kubeflow_platform import KubeflowPod
+from maxai.render.kubeflow_service_account import named_service_account, run_service_account
 from maxai.render.kubeflow_steps import declare_parameters, input_placeholder, output_file, platform_config, wire_inputs
 from maxai.render.naming import kubernetes_name, objective_name, task_names
 from maxai.render.places import Places
@@ -87,13 +94,15 @@ shift 5
 """
 
 
-def wrapper_script(spark: bool, extra: tuple[str, ...] = (), zone: str | None = None) -> str:
+def wrapper_script(
+    spark: bool, extra: tuple[str, ...] = (), zone: str | None = None, pod_end: str = 'exec "$@"\n'
+) -> str:
     """The wrapper; each name of ``extra`` (``MAXAI_ITEM`` of a ``for_each`` task, ``MAXAI_RUN_PARAMS``) takes one
     more argument after the run's. A Spark task's driver gets them all as spark.kubernetes.driverEnv.*. ``zone``:
-    see :func:`run_variables_script`."""
+    see :func:`run_variables_script`. ``pod_end``: how a pod runs its command (kubeflow_env_from)."""
     script = run_variables_script(zone) + "".join(f"{name}=$1\nexport {name}\nshift\n" for name in extra)
     if not spark:
-        return script + 'exec "$@"\n'
+        return script + pod_end
     conf = " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in (*_EXPORTED, *extra))
     return script + f'submit=$1\nshift\nexec "$submit" {conf} "$@"\n'
 
@@ -274,15 +283,17 @@ def _container(
                 "runs after setting the run's variables",
             )
         )
+    kubernetes = pod.platform_config(maxai_labels(config))
+    pod_end = pod_wrapper_end(task, kubernetes, [*env, *_EXPORTED, *extra], places, findings)
     container.update(
         image=task.arguments["image"],
-        command=["sh", "-c", wrapper_script(False, extra, zone), "maxai"],
+        command=["sh", "-c", wrapper_script(False, extra, zone, pod_end), "maxai"],
         args=[*inputs, *task.arguments.get("cmds", []), *task.arguments.get("arguments", [])],
     )
     resources = pod.resources()
     if resources:
         container["resources"] = resources
-    return container, pod.platform_config(maxai_labels(config))
+    return container, kubernetes
 
 
 def _run_level(config: ObjectiveConfig, key: str, what: str, places: Places, findings: Findings) -> None:
@@ -330,15 +341,25 @@ def _schedule_note(config: ObjectiveConfig, places: Places, findings: Findings) 
 
 
 def kubeflow_documents(
-    config: ObjectiveConfig, *, strict: bool = False, callback_image: str | None = None
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    api: KubeflowApi = DEFAULT_API,
+    update_image: str = ASSET_UPDATE_IMAGE,
+    callback_image: str | None = None,
 ) -> tuple[list[dict[str, Any]], Findings]:
     """The PipelineSpec (and the platform spec, when a pod task has Kubernetes settings) as JSON, with the notes;
-    ``callback_image`` runs the callbacks (default: the image of the pod tasks)."""
+    for an objective scheduled on assets, the Argo Events Sensor creating its runs through ``api`` after them.
+    ``update_image`` runs the tasks announcing awaited outputs (kubeflow_asset_updates), ``callback_image`` the
+    callbacks (default: the image of the pod tasks)."""
     places, findings = Places(config), Findings(strict=strict)
     config = without_environment_connections(config, places)
     check_coverage(config, "kubeflow", places, findings, "submit")
+    awaited = awaited_in_repository(config, findings)
     loops = {loop_name(kubernetes_name(task.name)): f"the loop of task {task.name!r}" for task in config.tasks}
-    names = task_names(config, places, findings, {**loops, **exit_handler_names(config)})
+    names = task_names(
+        config, places, findings, loops | update_step_names(config, awaited) | exit_handler_names(config)
+    )
     steps = container_steps(config, places, findings, TARGET_LABELS["kubeflow"], input_placeholder, output_file)
     pipeline = ir.PipelineSpec(schema_version=SCHEMA_VERSION, sdk_version=f"maxai-{__version__}")
     pipeline.pipeline_info.name = objective_name(config)
@@ -362,10 +383,19 @@ def kubeflow_documents(
         executors[f"exec-{name}"] = {"container": container}
         if kubernetes:
             platform[f"exec-{name}"] = kubernetes
+    zone = run_date_zone(config.dag.partition, config.dag.timezone)
+    dependency = functools.partial(_dependency, config, names=names)
+    for update in kubeflow_update_tasks(
+        config, awaited, names, dependency, run_variables_script(zone), _RUNTIME_INPUTS, update_image, places, findings
+    ):
+        pipeline.root.dag.tasks[update.name].CopyFrom(update.task)
+        pipeline.components[update.task.component_ref.name].CopyFrom(update.component)
+        executors[update.component.executor_label] = {"container": update.container}
+    # last: the exit handler's group takes every task, the update tasks too
     add_exit_handler(pipeline, executors, config, callback_image, places, findings)
     pipeline.deployment_spec.update({"executors": executors})
     _run_level(config, "namespace", "namespace", places, findings)
-    _run_level(config, "service_account_name", "service account", places, findings)
+    run_service_account(config, places, findings)
     _schedule_note(config, places, findings)
     if config.dag.max_active_runs != 1 and config.dag.schedule is None:
         findings.note(
@@ -373,15 +403,29 @@ def kubeflow_documents(
                 ("max_active_runs",), "not in the Kubeflow Pipelines output: runs started by hand are not bounded"
             )
         )
-    findings.raise_if_any()
     documents = [json_format.MessageToDict(pipeline)]
     if platform:
         documents.append({"platforms": {"kubernetes": {"deploymentSpec": {"executors": platform}}}})
+    if isinstance(config.dag.schedule, AssetSchedule | dict):  # a dict: from the parse cache
+        account = named_service_account(config)
+        name = objective_name(config)
+        documents.append(kubeflow_sensor(config, name, documents, api, account, places, findings))
+    findings.raise_if_any()
     return documents, findings
 
 
-def render_kubeflow(config: ObjectiveConfig, *, strict: bool = False, callback_image: str | None = None) -> Rendered:
-    documents, findings = kubeflow_documents(config, strict=strict, callback_image=callback_image)
-    text = header("Kubeflow Pipelines pipeline (IR YAML)", config, "maxai render kubeflow", findings.notes)
+def render_kubeflow(
+    config: ObjectiveConfig,
+    *,
+    strict: bool = False,
+    api: KubeflowApi = DEFAULT_API,
+    update_image: str = ASSET_UPDATE_IMAGE,
+    callback_image: str | None = None,
+) -> Rendered:
+    documents, findings = kubeflow_documents(
+        config, strict=strict, api=api, update_image=update_image, callback_image=callback_image
+    )
+    sensor = " and the Argo Events Sensor creating its runs" if documents[-1].get("kind") == "Sensor" else ""
+    text = header(f"Kubeflow Pipelines pipeline (IR YAML){sensor}", config, "maxai render kubeflow", findings.notes)
     text += dump_yaml(documents)
     return Rendered(text, tuple(findings.notes))

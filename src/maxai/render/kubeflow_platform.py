@@ -113,7 +113,7 @@ class KubeflowPod:
                 )
 
     def _secrets(self, config: dict[str, Any]) -> None:
-        for index, secret in enumerate(self.arguments.get("secrets") or []):
+        for secret in self.arguments.get("secrets") or []:
             name = secret["secret"]
             if secret["deploy_type"] == "volume":
                 config.setdefault("secretAsVolume", []).append(
@@ -131,11 +131,7 @@ class KubeflowPod:
                         "keyToEnv": [{"secretKey": secret["key"], "envVar": secret["deploy_target"]}],
                     }
                 )
-            else:
-                self._refuse(
-                    ("secrets", index),
-                    "Kubeflow puts a Secret's keys in the environment only one by one: give key and deploy_target",
-                )
+            # a whole Secret as environment: see kubeflow_env_from
 
     def _affinity(self, config: dict[str, Any]) -> None:
         affinity = self.arguments.get("affinity") or {}

@@ -8,6 +8,7 @@ from maxai.render.rules import Rule, both, noted, refused, to, unless
 _OPERATOR_ONLY = "how Airflow's operator drives the pod; the target's controller runs pods itself"
 _KFP_NO_FIELD = "Kubeflow's Kubernetes settings (kfp-kubernetes) have no field for it"
 _PATCH = "template podSpecPatch"
+_READ = "under /maxai/env-from, each file made a variable by maxai's sh wrapper"
 
 POD_RULES: dict[str, Rule] = {
     "image": both(to("container image")),
@@ -22,12 +23,9 @@ POD_RULES: dict[str, Rule] = {
     "env_vars": both(to("container env")),
     "secrets": Rule(
         to("env valueFrom.secretKeyRef, envFrom secretRef, or a secret volume"),
-        to("secretAsEnv / secretAsVolume; a whole Secret as environment is refused"),
+        to(f"secretAsEnv / secretAsVolume; a whole Secret as environment: a secretAsVolume {_READ}"),
     ),
-    "configmaps": Rule(
-        to("container envFrom configMapRef"),
-        refused("Kubeflow can put a ConfigMap's keys in the environment only one by one, by name"),
-    ),
+    "configmaps": Rule(to("container envFrom configMapRef"), to(f"configMapAsVolume {_READ}")),
     "labels": Rule(to("template metadata.labels"), to("podMetadata.labels")),
     "annotations": Rule(to("template metadata.annotations"), to("podMetadata.annotations")),
     "node_selector": Rule(to("template nodeSelector"), to("nodeSelector.labels")),
@@ -45,7 +43,8 @@ POD_RULES: dict[str, Rule] = {
     "base_container_name": both(noted("Argo and Kubeflow name the task's container 'main'")),
     "image_pull_policy": Rule(to("container imagePullPolicy"), to("imagePullPolicy")),
     "service_account_name": Rule(
-        to("template serviceAccountName"), to("note: the run's service account (pod tasks must agree)")
+        to("template serviceAccountName"),
+        to("note: the run's service account (pod tasks naming one must agree; the others run with it too)"),
     ),
     "automount_service_account_token": Rule(to("template automountServiceAccountToken"), refused(_KFP_NO_FIELD)),
     "hostnetwork": Rule(to(f"{_PATCH} hostNetwork"), refused(_KFP_NO_FIELD)),
@@ -80,10 +79,7 @@ POD_RULES: dict[str, Rule] = {
         to("pvcMount, emptyDirMounts, secretAsVolume, configMapAsVolume; readOnly noted (always read-write)"),
     ),
     "tolerations": Rule(to("template tolerations"), to("tolerations")),
-    "env_from": Rule(
-        to("container envFrom"),
-        refused("Kubeflow can put a ConfigMap's or Secret's keys in the environment only one by one, by name"),
-    ),
+    "env_from": Rule(to("container envFrom"), to(f"configMapAsVolume / secretAsVolume {_READ} (envFrom's rules)")),
     "ports": Rule(to("container ports"), refused(_KFP_NO_FIELD)),
     "image_pull_secrets": Rule(to("spec.imagePullSecrets (for the whole workflow)"), to("imagePullSecret")),
     "host_aliases": Rule(to("template hostAliases"), refused(_KFP_NO_FIELD)),

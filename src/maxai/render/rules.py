@@ -68,12 +68,8 @@ KUBEFLOW_ZONE_NOTE = (
 )
 
 
-def _schedule_refusal(value: Any, target: str, instead: str) -> str | None:
-    if value == "@continuous":
-        return f"{target} has no continuous schedule"
-    if value is not None and not isinstance(value, str):
-        return f"{target} has no schedule on data assets ({instead})"
-    return None
+def _schedule_refusal(value: Any, target: str) -> str | None:
+    return f"{target} has no continuous schedule" if value == "@continuous" else None
 
 
 def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
@@ -85,7 +81,17 @@ def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
                 "CronWorkflow and a Sensor submitting the same workflow; remove 'cron' or the assets"
             )
         return None
-    return _schedule_refusal(value, "Argo", "")
+    return _schedule_refusal(value, "Argo")
+
+
+def _kubeflow_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
+    """Assets are rendered as an Argo Events Sensor creating runs; assets *or* a cron are not."""
+    if isinstance(value, AssetSchedule | dict) and schedule_json(value).get("cron") is not None:
+        return (
+            "an asset schedule with a cron (Airflow's AssetOrTimeSchedule) is not rendered: Kubeflow would need a "
+            "recurring run and a Sensor creating runs of the same pipeline; remove 'cron' or the assets"
+        )
+    return _schedule_refusal(value, "Kubeflow Pipelines")
 
 
 _TASK_CALLBACK = Rule(
@@ -155,8 +161,9 @@ DAG_RULES: dict[str, Rule] = {
             refuse=_argo_schedule_refusal,
         ),
         to(
-            "note: the recurring run to create (cron with seconds, catchup, max_concurrency); @continuous refused",
-            refuse=lambda value, _config: _schedule_refusal(value, "Kubeflow Pipelines", "start its runs from outside"),
+            "note: the recurring run to create (cron with seconds, catchup, max_concurrency); assets: an Argo Events "
+            "Sensor creating runs through Kubeflow's API (with a cron too: refused); @continuous refused",
+            refuse=_kubeflow_schedule_refusal,
         ),
     ),
     "catchup": Rule(

@@ -23,10 +23,13 @@ def render(
     spark: SparkMode = "operator",
     update_image: str | None = None,
     callback_image: str | None = None,
+    kfp: tuple[str | None, str | None, str | None] = (None, None, None),
 ) -> Rendered:
     """``config`` rendered for ``target``; a ConfigError names every setting the target cannot express.
-    ``update_image`` (argo): the image of the steps announcing awaited outputs (default: a pinned curl);
-    ``callback_image`` (argo, kubeflow): the image the objective's callbacks run in (default: its pod tasks' image)."""
+    ``update_image`` (argo, kubeflow): the image of the steps announcing awaited outputs (default: a pinned curl);
+    ``callback_image`` (argo, kubeflow): the image the objective's callbacks run in (default: its pod tasks' image);
+    ``kfp`` (kubeflow): the API address, experiment and ``SECRET/KEY`` of the authorization the Sensor of an
+    objective scheduled on assets uses (None: the defaults of ``KubeflowApi``)."""
     if target == "argo":
         from maxai.render.argo import render_argo
 
@@ -36,9 +39,23 @@ def render(
             )
         return render_argo(config, strict=strict, spark=spark, callback_image=callback_image)
     if target == "kubeflow":
+        from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE
         from maxai.render.kubeflow import render_kubeflow
+        from maxai.render.kubeflow_events import KubeflowApi
 
-        return render_kubeflow(config, strict=strict, callback_image=callback_image)
+        url, experiment, secret = kfp
+        auth = None
+        if secret:
+            name, key = secret.split("/", 1)
+            auth = (name, key)
+        api = KubeflowApi(url or KubeflowApi.url, experiment or "", auth)
+        return render_kubeflow(
+            config,
+            strict=strict,
+            api=api,
+            update_image=update_image or ASSET_UPDATE_IMAGE,
+            callback_image=callback_image,
+        )
     from maxai.render.airflow import render_airflow
 
     return render_airflow(config, strict=strict)
