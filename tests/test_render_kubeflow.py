@@ -27,16 +27,15 @@ from maxai.render.kubeflow import (
     render_kubeflow,
     wrapper_script,
 )
+from maxai.render.kubeflow_callbacks import EXIT_TASK, GROUP
 from maxai.render.naming import kubernetes_name
 from maxai.render.run_params import written_params
 from tests.conftest import REPO
 from tests.render_schemas import kubernetes_executor_config
 
-# One example uses what Kubeflow cannot express: finance.fraud_scoring.cards (callbacks, a deadline alert);
-# test_render_cli checks that each target refuses it, naming the keys. retail.forecast_review.daily, scheduled on
-# assets, renders with its Sensor: test_render_kubeflow_events
-AIRFLOW_ONLY = {("finance", "fraud_scoring", "cards")}
-EXAMPLES = [ref.parts for ref in discover_objectives(REPO) if ref.parts not in AIRFLOW_ONLY]
+# Every example renders: finance.fraud_scoring.cards with its exit handler (test_render_kubeflow_callbacks), and
+# retail.forecast_review.daily, scheduled on assets, with its Sensor (test_render_kubeflow_events)
+EXAMPLES = [ref.parts for ref in discover_objectives(REPO)]
 ZONED = ("retail", "demand_forecast", "stores_us")  # America/New_York, partitioned by day
 
 
@@ -94,7 +93,8 @@ def test_every_renderable_example_parses_as_pipeline_spec(repo: Path, parts: tup
     deployment = json_format.ParseDict(
         json_format.MessageToDict(pipeline.deployment_spec), ir.PipelineDeploymentConfig()
     )
-    assert {label for label in deployment.executors if not label.endswith(UPDATE_SUFFIX)} == {
+    added = {f"exec-{EXIT_TASK}"}  # cards' exit handler (test_render_kubeflow_callbacks)
+    assert {label for label in deployment.executors if not label.endswith(UPDATE_SUFFIX)} - added == {
         f"exec-{kubernetes_name(task.name)}" for task in load_objective(repo, *parts).tasks
     }
     if len(documents) > 1:
@@ -110,9 +110,13 @@ def test_same_tasks_and_edges_as_the_airflow_dag(repo: Path, parts: tuple[str, s
     from maxai import build_dag
 
     pipeline = json_format.ParseDict(_documents(repo, parts)[0], ir.PipelineSpec())
+    tasks = pipeline.root.dag.tasks
+    if GROUP in tasks:  # an exit handler: the tasks are in its group (test_render_kubeflow_callbacks)
+        assert set(tasks) == {GROUP, EXIT_TASK}
+        tasks = pipeline.components[f"comp-{GROUP}"].dag.tasks
     edges = {  # a for_each task by its loop; without the tasks announcing awaited outputs (test_render_kubeflow_events)
         name.removeprefix("for-each-"): {upstream.removeprefix("for-each-") for upstream in task.dependent_tasks}
-        for name, task in pipeline.root.dag.tasks.items()
+        for name, task in tasks.items()
         if not name.endswith(UPDATE_SUFFIX)
     }
     assert edges == {
@@ -156,6 +160,12 @@ def test_no_airflow_template_is_left(repo: Path) -> None:
         tags -= {f"{{{{$.inputs.parameters['{name}']}}}}" for name in run_values}  # the params, a loop's value
         handed = r"\{\{\$\.(inputs\.parameters\['upstream--\w+'\]|outputs\.parameters\['\w+'\]\.output_file)\}\}"
         tags = {tag for tag in tags if not re.fullmatch(handed, tag)}  # a container step's values, task to task
+        if EXIT_TASK in text:  # the exit task's inputs: the run's creation time and final status (Kubeflow's own)
+            tags -= {
+                "{{$.inputs.parameters['create_time']}}",
+                "{{$.pipeline_job_create_time_utc}}",
+                "{{$.inputs.parameters['status']}}",
+            }
         assert tags == {
             "{{$.inputs.parameters['date']}}",
             "{{$.inputs.parameters['force']}}",
