@@ -20,14 +20,9 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 from maxai.config import discover_objectives, load_objective
 from maxai.errors import ConfigError
 from maxai.render.argo_asset_updates import UPDATE_SUFFIX
-from maxai.render.kubeflow import (
-    POD_SCRIPT,
-    SPARK_SCRIPT,
-    kubeflow_documents,
-    render_kubeflow,
-    wrapper_script,
-)
+from maxai.render.kubeflow import kubeflow_documents, render_kubeflow
 from maxai.render.kubeflow_callbacks import EXIT_TASK, GROUP
+from maxai.render.kubeflow_wrapper import POD_SCRIPT, SPARK_SCRIPT, wrapper_script
 from maxai.render.naming import kubernetes_name
 from maxai.render.run_params import written_params
 from tests.conftest import REPO

@@ -2,16 +2,14 @@
 the IR's own protobuf messages (``kfp-pipeline-spec``; ``kfp`` itself cannot share an environment with Airflow's
 Kubernetes provider). Pod settings kfp-kubernetes would write go into a second YAML document, the platform spec.
 
-Kubeflow resolves its placeholders (the run's parameters, its schedule time) in a container's command and
-arguments but not in its environment, so every container starts with a short POSIX ``sh`` wrapper that turns
-them into the MAXAI_* run variables, as the Airflow templates do; the image needs ``sh``.
+Every container starts with a short POSIX ``sh`` wrapper (kubeflow_wrapper) that sets the MAXAI_* run variables
+from Kubeflow's placeholders; the image needs ``sh``.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import shlex
 from typing import Any
 
 from google.protobuf import json_format
@@ -42,73 +40,29 @@ from maxai.render.kubeflow_events import DEFAULT_API, KubeflowApi, kubeflow_sens
 from maxai.render.kubeflow_platform import KubeflowPod
 from maxai.render.kubeflow_service_account import named_service_account, run_service_account
 from maxai.render.kubeflow_steps import declare_parameters, input_placeholder, output_file, platform_config, wire_inputs
+from maxai.render.kubeflow_wrapper import (
+    EXPORTED_RUN_VARIABLES,
+    RUN_ID_INPUT,
+    RUNTIME_INPUTS,
+    SCHEDULE_TIME_INPUT,
+    WRAPPER_INPUTS,
+    run_variables_script,
+    wrapper_script,
+)
 from maxai.render.naming import kubernetes_name, objective_name, task_names
 from maxai.render.places import Places
 from maxai.render.run_params import run_params_json, written_params
-from maxai.render.spark import DRIVER_ENV_CONF, in_image, spark_image, submit_command
+from maxai.render.spark import in_image, spark_image, submit_command
 from maxai.render.yaml_text import dump_yaml
 from maxai.runtime.context import (
     DATE_PARAM,
-    ENV_DATE_SOURCE,
     ENV_ITEM,
-    ENV_RUN_DATE,
-    ENV_RUN_ID,
     ENV_RUN_PARAMS,
-    ENV_RUN_TIME,
-    ENV_RUN_TYPE,
-    FORCE_ENV,
     FORCE_PARAM,
     run_date_zone,
 )
 
 SCHEMA_VERSION = "2.1.0"
-SCHEDULE_TIME_INPUT = "schedule_time"
-RUN_ID_INPUT = "run_id"
-_RUNTIME_INPUTS = {  # Kubeflow's placeholders: the recurring run's scheduled time (a manual run's creation time)
-    SCHEDULE_TIME_INPUT: "{{$.pipeline_job_schedule_time_utc}}",
-    RUN_ID_INPUT: "{{$.pipeline_job_uuid}}",
-}
-_WRAPPER_INPUTS = (DATE_PARAM, FORCE_PARAM, RUN_TYPE_PARAM, SCHEDULE_TIME_INPUT, RUN_ID_INPUT)
-_EXPORTED = (ENV_RUN_TIME, ENV_RUN_DATE, ENV_DATE_SOURCE, FORCE_ENV, ENV_RUN_TYPE, ENV_RUN_ID)
-
-
-def run_variables_script(zone: str | None = None) -> str:
-    """Sets the run's variables. Arguments: date, force, run type, schedule time, run id, then the task's own
-    command and arguments. With ``zone`` (an objective partitioned by day in a time zone), a run given no date
-    processes the day of its schedule time in that zone, as on Airflow; the ``date`` param is taken as it is."""
-    if zone is None:
-        run_date = f'{ENV_RUN_DATE}=$(printf %.10s "${ENV_RUN_TIME}")\n'
-    else:
-        run_date = (
-            f'if [ -n "$1" ]; then {ENV_RUN_DATE}=$(printf %.10s "${ENV_RUN_TIME}")\n'
-            f'else {ENV_RUN_DATE}=$(TZ={shlex.quote(zone)} date -d "${ENV_RUN_TIME}" +%Y-%m-%d) || '
-            f'{{ echo "maxai: cannot take the date of ${ENV_RUN_TIME} in {zone}" >&2; exit 1; }}; fi\n'
-        )
-    return f"""\
-if [ -n "$1" ]; then {ENV_RUN_TIME}=$1 {ENV_DATE_SOURCE}='date param'
-else {ENV_RUN_TIME}=$4 {ENV_DATE_SOURCE}='schedule time'; fi
-{run_date}case $2 in true|True|1) {FORCE_ENV}=1 ;; *) {FORCE_ENV}= ;; esac
-{ENV_RUN_TYPE}=$3 {ENV_RUN_ID}=$5
-export {" ".join(_EXPORTED)}
-shift 5
-"""
-
-
-def wrapper_script(
-    spark: bool, extra: tuple[str, ...] = (), zone: str | None = None, pod_end: str = 'exec "$@"\n'
-) -> str:
-    """The wrapper; each name of ``extra`` (``MAXAI_ITEM`` of a ``for_each`` task, ``MAXAI_RUN_PARAMS``) takes one
-    more argument after the run's. A Spark task's driver gets them all as spark.kubernetes.driverEnv.*. ``zone``:
-    see :func:`run_variables_script`. ``pod_end``: how a pod runs its command (kubeflow_env_from)."""
-    script = run_variables_script(zone) + "".join(f"{name}=$1\nexport {name}\nshift\n" for name in extra)
-    if not spark:
-        return script + pod_end
-    conf = " ".join(f'--conf "{DRIVER_ENV_CONF}{name}=${name}"' for name in (*_EXPORTED, *extra))
-    return script + f'submit=$1\nshift\nexec "$submit" {conf} "$@"\n'
-
-
-POD_SCRIPT = wrapper_script(spark=False)
-SPARK_SCRIPT = wrapper_script(spark=True)
 LOOP_ITEM_INPUT = "pipelinechannel--loop-item"
 """The input through which Kubeflow's ParallelFor hands each value to the loop's component."""
 
@@ -197,7 +151,7 @@ def _pipeline_task(
         spec.inputs.parameters[parameter].component_input_parameter = channel + parameter
     for key in task.params.for_each or {}:
         spec.inputs.parameters[key].component_input_parameter = LOOP_ITEM_INPUT
-    for parameter, placeholder in _RUNTIME_INPUTS.items():
+    for parameter, placeholder in RUNTIME_INPUTS.items():
         spec.inputs.parameters[parameter].runtime_value.constant.string_value = placeholder
     if step is not None:
         wire_inputs(spec, step, names)
@@ -252,7 +206,7 @@ def _container(
     env = task_variables(config, task, None)
     run_params = run_params_json(config, _placeholder)
     inputs = (
-        [_placeholder(name) for name in _WRAPPER_INPUTS] + _item_argument(task) + ([run_params] if run_params else [])
+        [_placeholder(name) for name in WRAPPER_INPUTS] + _item_argument(task) + ([run_params] if run_params else [])
     )
     extra = ((ENV_ITEM,) if task.params.for_each else ()) + ((ENV_RUN_PARAMS,) if run_params else ())
     zone = run_date_zone(config.dag.partition, config.dag.timezone)
@@ -284,7 +238,7 @@ def _container(
             )
         )
     kubernetes = pod.platform_config(maxai_labels(config))
-    pod_end = pod_wrapper_end(task, kubernetes, [*env, *_EXPORTED, *extra], places, findings)
+    pod_end = pod_wrapper_end(task, kubernetes, [*env, *EXPORTED_RUN_VARIABLES, *extra], places, findings)
     container.update(
         image=task.arguments["image"],
         command=["sh", "-c", wrapper_script(False, extra, zone, pod_end), "maxai"],
@@ -386,7 +340,7 @@ def kubeflow_documents(
     zone = run_date_zone(config.dag.partition, config.dag.timezone)
     dependency = functools.partial(_dependency, config, names=names)
     for update in kubeflow_update_tasks(
-        config, awaited, names, dependency, run_variables_script(zone), _RUNTIME_INPUTS, update_image, places, findings
+        config, awaited, names, dependency, run_variables_script(zone), RUNTIME_INPUTS, update_image, places, findings
     ):
         pipeline.root.dag.tasks[update.name].CopyFrom(update.task)
         pipeline.components[update.task.component_ref.name].CopyFrom(update.component)
