@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 JsonReference = str | dict[str, Any]
 
 
-def _plain(value: Any) -> Any:
+def plain_json(value: Any) -> Any:
     """A setting as JSON: validated configs hold Pydantic models, configs from the parse cache plain JSON."""
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain_json(item) for item in value]
     return value
 
 
@@ -79,7 +79,7 @@ class ConfiguredCallback:
 
 
 def _callbacks(value: Any, handlers: str) -> list[ConfiguredCallback] | None:
-    value = _plain(value)
+    value = plain_json(value)
     if value is None:
         return None
     return [ConfiguredCallback(reference, handlers) for reference in (value if isinstance(value, list) else [value])]
@@ -108,7 +108,7 @@ def dag_callback_arguments(config: ObjectiveConfig) -> dict[str, Any]:
         callbacks = _callbacks(getattr(config.dag, key, None), handlers_folder(config))
         if callbacks is not None:
             result[key] = callbacks
-    deadline = _plain(getattr(config.dag, "deadline", None))
+    deadline = plain_json(getattr(config.dag, "deadline", None))
     if deadline is not None:
         result["deadline"] = [
             _deadline_alert(alert, handlers_folder(config))

@@ -10,6 +10,7 @@ repository are announced: an event nobody waits for would only be noise in the e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from hera.workflows import models as argo
 
@@ -86,6 +87,32 @@ def curl_arguments(assets: list[DataAsset], run_date: str, run: str) -> list[str
     return arguments
 
 
+def announcing_tasks(
+    config: ObjectiveConfig,
+    awaited: set[DataAsset],
+    names: dict[str, str],
+    places: Places,
+    findings: Findings,
+    target: str,
+    step: str,
+) -> Iterator[tuple[ResolvedTask, list[DataAsset], str]]:
+    """Each task whose outputs are awaited, the assets it announces, and the name of the ``step`` announcing them
+    (its Kubernetes name and UPDATE_SUFFIX); one whose name would be too long for a label is refused instead."""
+    for task in config.tasks:
+        assets = announced_assets(config, task, awaited)
+        if not assets:
+            continue
+        name = names[task.name] + UPDATE_SUFFIX
+        if len(name) > MAX_LABEL:
+            message = (
+                f"its output is awaited, so {target} announces its updates in {step} named {name!r}: longer than "
+                f"{MAX_LABEL} characters; shorten the task name"
+            )
+            findings.refuse(places.task_entry(task, "name", message))
+            continue
+        yield task, assets, name
+
+
 def asset_update_steps(
     config: ObjectiveConfig,
     awaited: set[DataAsset],
@@ -101,21 +128,7 @@ def asset_update_steps(
     MAXAI_* values (the date the task processed)."""
     steps: list[argo.DAGTask] = []
     templates: list[argo.Template] = []
-    for task in config.tasks:
-        assets = announced_assets(config, task, awaited)
-        if not assets:
-            continue
-        name = names[task.name] + UPDATE_SUFFIX
-        if len(name) > MAX_LABEL:
-            findings.refuse(
-                places.task_entry(
-                    task,
-                    "name",
-                    f"its output is awaited, so Argo announces its updates in a step named {name!r}: longer than "
-                    f"{MAX_LABEL} characters; shorten the task name",
-                )
-            )
-            continue
+    for task, assets, name in announcing_tasks(config, awaited, names, places, findings, "Argo", "a step"):
         steps.append(argo.DAGTask(name=name, template=name, dependencies=[names[task.name]]))
         container = argo.Container(
             image=image, command=["curl"], args=curl_arguments(assets, run[ENV_RUN_DATE], "{{workflow.name}}")

@@ -16,6 +16,7 @@ from typing import Any
 
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.errors import JsonPath, Problem
+from maxai.factory.callbacks import plain_json
 from maxai.render.findings import Findings
 from maxai.render.places import Places
 
@@ -24,15 +25,6 @@ NOTIFIER_NOTE = (
     "a notifier is an Airflow class (BaseNotifier): the callback's image needs Airflow's task SDK "
     "(apache-airflow-task-sdk) to build and call it"
 )
-
-
-def _plain(value: Any) -> Any:
-    """A setting as JSON: validated configs hold Pydantic models, configs from the parse cache plain JSON."""
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -60,13 +52,13 @@ class RunCallbacks:
 
 
 def _list(value: Any) -> list[Any]:
-    value = _plain(value)
+    value = plain_json(value)
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
 def run_callbacks(config: ObjectiveConfig) -> RunCallbacks:
     dag = config.dag
-    raw_deadlines = _plain(dag.deadline)
+    raw_deadlines = plain_json(dag.deadline)
     deadlines = [
         Deadline(
             alert["reference"],

@@ -20,9 +20,8 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai.config.asset_identity import DataAsset
 from maxai.config.objective import ObjectiveConfig
-from maxai.render.argo_asset_updates import UPDATE_SUFFIX, announced_assets, curl_arguments
+from maxai.render.argo_asset_updates import announcing_tasks, curl_arguments
 from maxai.render.findings import Findings
-from maxai.render.naming import MAX_LABEL
 from maxai.render.places import Places
 from maxai.runtime.context import DATE_PARAM, ENV_RUN_DATE, ENV_RUN_ID
 
@@ -75,25 +74,12 @@ def kubeflow_update_tasks(
     findings: Findings,
 ) -> list[UpdateTask]:
     """An announcing task after each task whose outputs are awaited, named as on Argo (``names``: the tasks'
-    Kubernetes names). ``dependency``: the root DAG task a config task is (its loop for a ``for_each`` task); ``run_variables``: the wrapper's script, given the date, force,
-    run type, schedule time and run id; ``runtime_inputs``: Kubeflow's placeholders for the last two."""
+    Kubernetes names). ``dependency``: the root DAG task a config task is (its loop for a ``for_each`` task);
+    ``run_variables``: the wrapper's script, given the date, force, run type, schedule time and run id;
+    ``runtime_inputs``: Kubeflow's placeholders for the last two."""
     updates = []
     schedule_time, run_id = runtime_inputs
-    for task in config.tasks:
-        assets = announced_assets(config, task, awaited)
-        if not assets:
-            continue
-        name = names[task.name] + UPDATE_SUFFIX
-        if len(name) > MAX_LABEL:
-            findings.refuse(
-                places.task_entry(
-                    task,
-                    "name",
-                    f"its output is awaited, so Kubeflow announces its updates in a task named {name!r}: longer "
-                    f"than {MAX_LABEL} characters; shorten the task name",
-                )
-            )
-            continue
+    for task, assets, name in announcing_tasks(config, awaited, names, places, findings, "Kubeflow", "a task"):
         spec = ir.PipelineTaskSpec(dependent_tasks=[dependency(task.name)])
         spec.task_info.name = name
         spec.component_ref.name = f"comp-{name}"
