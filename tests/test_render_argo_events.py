@@ -73,7 +73,15 @@ def test_the_example_is_a_template_and_a_sensor_waiting_for_airflows_outlets(rep
     workflow = workflow_trigger["source"]["resource"]
     assert errors(argo_validator("Workflow"), workflow) == []
     assert workflow["spec"]["workflowTemplateRef"] == {"name": name}
-    assert workflow["spec"]["arguments"]["parameters"] == [{"name": "date", "value": ""}]
+    # the event's date goes to parameters.0; the run reports Airflow's run type, its date an asset event's
+    assert workflow["spec"]["arguments"]["parameters"] == [
+        {"name": "date", "value": ""},
+        {"name": "run_type", "value": "asset_triggered"},
+    ]
+    run_type = {p["name"]: p for p in template["spec"]["arguments"]["parameters"]}["run_type"]
+    assert (run_type["value"], run_type["enum"]) == ("manual", ["manual", "asset_triggered"])  # submitted by hand
+    assert "{{workflow.parameters.run_type}}" in text
+    assert "workflow.parameters['run_type'] == 'asset_triggered' ? 'asset event'" in text  # MAXAI_DATE_SOURCE
     # applied in order, a dependency that did not fire skipped: the first asset of the schedule gives the date
     assert [(p["src"]["dependencyName"], p["src"]["dataKey"], p["dest"]) for p in workflow_trigger["parameters"]] == [
         (us, "body.date", "spec.arguments.parameters.0.value"),

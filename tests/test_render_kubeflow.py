@@ -212,6 +212,10 @@ def _container(repo: Path, parts: tuple[str, str, str], executor: str) -> dict[s
             ["2026-01-31", "true", "manual", "2026-02-10T05:00:00Z", "run-2"],
             ("2026-01-31", "date param", True, "manual"),
         ),
+        (  # created by the Sensor of an objective scheduled on assets: the event's date, as on Airflow
+            ["2026-03-04", "false", "asset_triggered", "2026-03-05T01:00:00Z", "run-3"],
+            ("2026-03-04", "asset event", False, "asset_triggered"),
+        ),
     ],
 )
 def test_wrapper_gives_the_runtime_its_run_variables(repo: Path, inputs: list[str], expected: tuple[Any, ...]) -> None:

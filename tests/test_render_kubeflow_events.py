@@ -131,7 +131,7 @@ def test_the_sensor_creates_a_run_of_the_pipeline_with_the_events_date(
     run = json_format.ParseDict(body, kfp_create_run_message()())  # a v2beta1 Run: unknown fields are errors
     assert run.display_name == "retail.forecast_review.daily" and not run.experiment_id
     assert run.runtime_config.parameters["date"].string_value == "2026-03-04"  # the schedule's first asset
-    assert body["runtime_config"]["parameters"] == {"date": "2026-03-04"}
+    assert body["runtime_config"]["parameters"] == {"date": "2026-03-04", "run_type": "asset_triggered"}
     # the form the API server reads (api_util.go pipelineSpecStructToYamlString): the spec and the platform spec
     inline = body["pipeline_spec"]
     assert set(inline) == {"pipeline_spec", "platform_spec"}
@@ -139,7 +139,8 @@ def test_the_sensor_creates_a_run_of_the_pipeline_with_the_events_date(
     json_format.ParseDict(inline["platform_spec"], ir.PlatformSpec())
     assert body == _sent_body(sensor, {eu: fired[eu]}, go_template, tmp_path)
     assert _sent_body(sensor, {us: fired[us]}, go_template, tmp_path)["runtime_config"]["parameters"] == {
-        "date": "2026-03-05"
+        "date": "2026-03-05",
+        "run_type": "asset_triggered",
     }
     assert "first of them in the schedule's order" in " ".join(note.message for note in findings.notes)
 

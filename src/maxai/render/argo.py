@@ -33,8 +33,11 @@ from maxai.render.coverage import TARGET_LABELS, SparkMode, check_coverage
 from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, tags, utc_timestamp
 from maxai.render.environment import (
+    ASSET_TRIGGERED,
     DATE_PARAMETER_HELP,
     FORCE_PARAMETER_HELP,
+    RUN_TYPE_HELP,
+    RUN_TYPE_PARAM,
     item_json,
     task_variables,
 )
@@ -70,11 +73,18 @@ OUTPUTS_DIR = "/tmp/maxai/outputs"
 """Where a container step writes the values later steps take (Argo reads them as output parameters)."""
 
 
-def run_values(scheduled: bool, zone: str | None = None) -> dict[str, str]:
+def sensor_started(config: ObjectiveConfig) -> bool:
+    """Whether the objective is scheduled on assets: a WorkflowTemplate whose runs an Argo Events Sensor submits."""
+    return isinstance(config.dag.schedule, AssetSchedule | dict)  # a dict: from the parse cache
+
+
+def run_values(scheduled: bool, zone: str | None = None, on_assets: bool = False) -> dict[str, str]:
     """The run-dependent MAXAI_* variables as Argo expressions (evaluated when the workflow runs).
 
     A CronWorkflow's run processes its scheduled time, a Workflow its creation time (both UTC), unless the
     ``date`` parameter is given; a scheduled run given no ``date`` is ``scheduled``, anything else ``manual``.
+    ``on_assets``: the run type is the ``run_type`` parameter, which the Sensor sets to ``asset_triggered`` (its
+    date, the event's, is then an ``asset event``'s, as on Airflow).
     With ``zone`` (an objective partitioned by day in a time zone) the date of that time is taken in the zone,
     as on Airflow (Argo's controller formats the scheduled time in its own zone, UTC); a ``date`` as it is.
     """
@@ -86,12 +96,18 @@ def run_values(scheduled: bool, zone: str | None = None) -> dict[str, str]:
     if zone is not None:
         in_zone = f"sprig.dateInZone('2006-01-02', sprig.toDate('{GO_RFC3339}', {moment}), '{zone}')"
         run_date = f"{date} != '' ? sprig.substr(0, 10, {date}) : {in_zone}"
+    source = f"{date} != '' ? 'date param' : '{own_time}'"
+    run_type = f"{{{{={date} != '' ? 'manual' : 'scheduled'}}}}" if scheduled else "manual"
+    if on_assets:
+        given = f"workflow.parameters['{RUN_TYPE_PARAM}']"
+        source = f"{given} == '{ASSET_TRIGGERED}' ? 'asset event' : ({source})"
+        run_type = f"{{{{workflow.parameters.{RUN_TYPE_PARAM}}}}}"
     return {
         ENV_RUN_TIME: f"{{{{={chosen}}}}}",
         ENV_RUN_DATE: f"{{{{={run_date}}}}}",
-        ENV_DATE_SOURCE: f"{{{{={date} != '' ? 'date param' : '{own_time}'}}}}",
+        ENV_DATE_SOURCE: f"{{{{={source}}}}}",
         ENV_RUN_ID: "{{workflow.name}}",
-        ENV_RUN_TYPE: f"{{{{={date} != '' ? 'manual' : 'scheduled'}}}}" if scheduled else "manual",
+        ENV_RUN_TYPE: run_type,
         FORCE_ENV: f"{{{{=workflow.parameters['{FORCE_PARAM}'] == 'true' ? '1' : ''}}}}",
     }
 
@@ -103,6 +119,12 @@ def _parameters(config: ObjectiveConfig) -> argo.Arguments:
         argo.Parameter(name=DATE_PARAM, value="", description=help_text[DATE_PARAM]),
         argo.Parameter(name=FORCE_PARAM, value="false", enum=["false", "true"], description=help_text[FORCE_PARAM]),
     ]
+    if sensor_started(config):
+        parameters.append(
+            argo.Parameter(
+                name=RUN_TYPE_PARAM, value="manual", enum=["manual", ASSET_TRIGGERED], description=RUN_TYPE_HELP
+            )
+        )
     for name, written in written_params(config).items():
         parameters.append(
             argo.Parameter(
@@ -219,7 +241,7 @@ def _templates(
         **callback_template_names(config),
     }
     names = task_names(config, places, findings, reserved)
-    run = run_values(scheduled, run_date_zone(config.dag.partition, config.dag.timezone))
+    run = run_values(scheduled, run_date_zone(config.dag.partition, config.dag.timezone), sensor_started(config))
     containers = container_steps(
         config,
         places,
@@ -285,7 +307,7 @@ def argo_documents(
     config = without_environment_connections(config, places)
     check_coverage(config, "argo", places, findings, spark)
     settings = config.dag
-    on_assets = isinstance(settings.schedule, AssetSchedule | dict)  # a dict: from the parse cache
+    on_assets = sensor_started(config)
     scheduled = not on_assets and settings.schedule not in (None, "@once")
     name = objective_name(config, CRON_NAME_LIMIT if scheduled else 57)
     spec = argo.WorkflowSpec(

@@ -20,6 +20,7 @@ from maxai.config.asset_identity import DataAsset, data_asset
 from maxai.config.assets import schedule_json
 from maxai.config.objective import ObjectiveConfig
 from maxai.factory.lineage import scoped_asset
+from maxai.render.environment import ASSET_TRIGGERED, RUN_TYPE_PARAM
 from maxai.render.findings import Findings
 from maxai.render.naming import MAX_LABEL
 from maxai.render.places import Places
@@ -145,7 +146,10 @@ def sensor_document(
         "metadata": {"generateName": f"{name}-", **metadata, "labels": dict(metadata.get("labels", {}))},
         "spec": {
             "workflowTemplateRef": {"name": name},
-            "arguments": {"parameters": [{"name": DATE_PARAM, "value": ""}]},
+            # the date from the event (_date_parameters sets parameters.0); the run type Airflow would report
+            "arguments": {
+                "parameters": [{"name": DATE_PARAM, "value": ""}, {"name": RUN_TYPE_PARAM, "value": ASSET_TRIGGERED}]
+            },
         },
     }
     spec = events.SensorSpec(

@@ -24,7 +24,14 @@ from maxai.runtime.context import (
 RUN_VARIABLES = (ENV_RUN_TIME, ENV_RUN_DATE, ENV_DATE_SOURCE, ENV_RUN_ID, ENV_RUN_TYPE, FORCE_ENV)
 """The variables that depend on the run; every target gives each of them a value of its own."""
 RUN_TYPE_PARAM = "run_type"
-"""Kubeflow cannot tell a scheduled run from a manual one: its recurring runs pass ``scheduled`` here."""
+"""Kubeflow cannot tell a scheduled run from a manual one: its recurring runs pass ``scheduled`` here; the Argo
+Events Sensors that start the runs of an objective scheduled on assets pass ``asset_triggered`` (Argo and
+Kubeflow)."""
+ASSET_TRIGGERED = "asset_triggered"
+"""Airflow's run type of a run its scheduler started for updated assets."""
+RUN_TYPE_HELP = (
+    f"manual, or {ASSET_TRIGGERED} (set by the Sensor that starts a run when the awaited assets are updated)."
+)
 RUN_PARAMETERS = (DATE_PARAM, FORCE_PARAM)
 """The parameters every rendered pipeline takes, as the Airflow DAG's trigger form does."""
 DATE_PARAMETER_HELP = (

@@ -26,6 +26,7 @@ from maxai.render.coverage import TARGET_LABELS, check_coverage
 from maxai.render.deployment import without_environment_connections
 from maxai.render.describe import description, header, maxai_labels, utc_timestamp
 from maxai.render.environment import (
+    ASSET_TRIGGERED,
     DATE_PARAMETER_HELP,
     FORCE_PARAMETER_HELP,
     RUN_TYPE_PARAM,
@@ -96,7 +97,12 @@ def _root_inputs(config: ObjectiveConfig) -> ir.ComponentInputsSpec:
     inputs.parameters[DATE_PARAM].CopyFrom(_parameter(types.STRING, "", DATE_PARAMETER_HELP))
     inputs.parameters[FORCE_PARAM].CopyFrom(_parameter(types.BOOLEAN, False, FORCE_PARAMETER_HELP))
     inputs.parameters[RUN_TYPE_PARAM].CopyFrom(
-        _parameter(types.STRING, "manual", "manual, or scheduled for the runs of a recurring run")
+        _parameter(
+            types.STRING,
+            "manual",
+            f"manual, scheduled for the runs of a recurring run, or {ASSET_TRIGGERED} for those the Sensor of an "
+            "objective scheduled on assets creates",
+        )
     )
     kinds = _pipeline_inputs(config)
     for name, written in written_params(config).items():

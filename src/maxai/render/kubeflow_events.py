@@ -29,6 +29,7 @@ from hera.events.models.io.k8s.api.core.v1 import SecretKeySelector
 from maxai.config.objective import ObjectiveConfig
 from maxai.render.argo_events import EVENTS_API_VERSION, event_dependencies, note_first_date, sensor_conditions
 from maxai.render.describe import maxai_labels
+from maxai.render.environment import ASSET_TRIGGERED, RUN_TYPE_PARAM
 from maxai.render.findings import Findings
 from maxai.render.places import Places
 from maxai.runtime.context import DATE_PARAM
@@ -72,7 +73,7 @@ def run_body_template(config: ObjectiveConfig, pipeline: list[dict[str, Any]], a
         "display_name": config.dag_id,
         "description": f"started by Argo Events when the assets {config.dag_id} awaits were updated",
         "pipeline_spec": spec,
-        "runtime_config": {"parameters": {DATE_PARAM: _DATE_SLOT}},
+        "runtime_config": {"parameters": {DATE_PARAM: _DATE_SLOT, RUN_TYPE_PARAM: ASSET_TRIGGERED}},
     }
     if api.experiment_id:
         body["experiment_id"] = api.experiment_id

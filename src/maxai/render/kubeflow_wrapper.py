@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 
-from maxai.render.environment import RUN_TYPE_PARAM
+from maxai.render.environment import ASSET_TRIGGERED, RUN_TYPE_PARAM
 from maxai.render.spark import DRIVER_ENV_CONF
 from maxai.runtime.context import (
     DATE_PARAM,
@@ -32,7 +32,9 @@ EXPORTED_RUN_VARIABLES = (ENV_RUN_TIME, ENV_RUN_DATE, ENV_DATE_SOURCE, FORCE_ENV
 def run_variables_script(zone: str | None = None) -> str:
     """Sets the run's variables. Arguments: date, force, run type, schedule time, run id, then the task's own
     command and arguments. With ``zone`` (an objective partitioned by day in a time zone), a run given no date
-    processes the day of its schedule time in that zone, as on Airflow; the ``date`` param is taken as it is."""
+    processes the day of its schedule time in that zone, as on Airflow; the ``date`` param is taken as it is. A run
+    the Sensor of an objective scheduled on assets created (run type ``asset_triggered``) processes its event's
+    date, which the Sensor gives as ``date``: an ``asset event``'s, as on Airflow."""
     if zone is None:
         run_date = f'{ENV_RUN_DATE}=$(printf %.10s "${ENV_RUN_TIME}")\n'
     else:
@@ -44,6 +46,7 @@ def run_variables_script(zone: str | None = None) -> str:
     return f"""\
 if [ -n "$1" ]; then {ENV_RUN_TIME}=$1 {ENV_DATE_SOURCE}='date param'
 else {ENV_RUN_TIME}=$4 {ENV_DATE_SOURCE}='schedule time'; fi
+case $3 in {ASSET_TRIGGERED}) {ENV_DATE_SOURCE}='asset event' ;; esac
 {run_date}case $2 in true|True|1) {FORCE_ENV}=1 ;; *) {FORCE_ENV}= ;; esac
 {ENV_RUN_TYPE}=$3 {ENV_RUN_ID}=$5
 export {" ".join(EXPORTED_RUN_VARIABLES)}
