@@ -37,17 +37,19 @@ def plain_json(value: Any) -> Any:
     return value
 
 
-def _import(reference: str, handlers: str) -> Any:
+def _import(reference: str, handlers: str | None) -> Any:
     from maxai.config.pysource import split_reference
 
     module, name = split_reference(reference)
-    if handlers not in sys.path:
+    if handlers is not None and handlers not in sys.path:
         sys.path.insert(0, handlers)
     return getattr(importlib.import_module(module), name)
 
 
-def load(reference: JsonReference, handlers: str) -> Callable[[Any], Any]:
-    """The callable behind a reference: a function with its ``args`` bound after the context, or a notifier."""
+def load(reference: JsonReference, handlers: str | None) -> Callable[[Any], Any]:
+    """The callable behind a reference: a function with its ``args`` bound after the context, or a notifier.
+    ``handlers`` goes first on the import path (None: the handlers are importable already, as in the domain's
+    image where ``python -m maxai.runtime.callback`` calls them)."""
     if isinstance(reference, str):
         return _import(reference, handlers)  # type: ignore[no-any-return]
     if "notifier" in reference:

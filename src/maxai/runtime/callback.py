@@ -44,7 +44,6 @@ failing callback and changes no state. No Airflow import here.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import signal
 import sys
@@ -54,7 +53,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from maxai.config.pysource import split_reference
+from maxai.factory.callbacks import load as load_configured
 
 STATES = {
     "succeeded": "success",
@@ -229,18 +228,12 @@ def build_context(args: argparse.Namespace, deadline_time: datetime | None = Non
 
 
 def load(reference: Any) -> Callable[[Mapping[str, Any]], Any]:
-    """What config names, ready to be called with the context (as ``maxai.factory.callbacks.load``)."""
+    """What config names, ready to be called with the context, as under Airflow (``maxai.factory.callbacks.load``)."""
     if isinstance(reference, str):
         reference = {"function": reference}
     if not isinstance(reference, dict) or not ({"function", "notifier"} & reference.keys()):
         raise CallbackArgumentError(f"--callbacks: {reference!r} names no function or notifier")
-    args = reference.get("args") or {}
-    named = reference.get("function") or reference["notifier"]
-    module, name = split_reference(named)
-    target = getattr(importlib.import_module(module), name)
-    if "notifier" in reference:
-        return target(**args)  # type: ignore[no-any-return]
-    return lambda context: target(context, **args)
+    return load_configured(reference, None)
 
 
 def call_back(callbacks: Sequence[Any], context: Mapping[str, Any], log: Callable[[str], None]) -> int:
