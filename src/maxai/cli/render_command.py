@@ -23,10 +23,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "render",
         help="an objective as an Argo Workflow, a Kubeflow pipeline or a standalone Airflow DAG file",
         description="Render one objective (or, with --all, every objective into a folder) for another "
-        "orchestrator: argo (a Workflow or CronWorkflow; for an objective scheduled on assets a WorkflowTemplate and "
-        "an Argo Events Sensor), kubeflow (the Pipelines IR; for an objective scheduled on assets followed by the "
-        "Sensor creating its runs) or airflow (a DAG file without maxai). A setting the target cannot express is an error naming its file and key; a setting with "
-        "no place in the output but no effect on what tasks compute is a note (an error with --strict). "
+        "orchestrator: argo (a Workflow or CronWorkflow; for an objective scheduled on assets a WorkflowTemplate "
+        "and an Argo Events Sensor), kubeflow (the Pipelines IR; for an objective scheduled on assets followed by "
+        "the Sensor creating its runs) or airflow (a DAG file without maxai). A setting the target cannot express "
+        "is an error naming its file and key; a setting with no place in the output but no effect on what tasks "
+        "compute is a note (an error with --strict). "
         "See docs/render.rst.",
     )
     parser.add_argument("target", choices=TARGETS)

@@ -32,12 +32,10 @@ def render(
     objective scheduled on assets uses (None: the defaults of ``KubeflowApi``)."""
     if target == "argo":
         from maxai.render.argo import render_argo
+        from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE
 
-        if update_image is not None:
-            return render_argo(
-                config, strict=strict, spark=spark, update_image=update_image, callback_image=callback_image
-            )
-        return render_argo(config, strict=strict, spark=spark, callback_image=callback_image)
+        image = update_image or ASSET_UPDATE_IMAGE
+        return render_argo(config, strict=strict, spark=spark, update_image=image, callback_image=callback_image)
     if target == "kubeflow":
         from maxai.render.argo_asset_updates import ASSET_UPDATE_IMAGE
         from maxai.render.kubeflow import render_kubeflow
@@ -45,17 +43,12 @@ def render(
 
         url, experiment, secret = kfp
         auth = None
-        if secret:
+        if secret:  # SECRET/KEY, checked by the command line
             name, key = secret.split("/", 1)
             auth = (name, key)
         api = KubeflowApi(url or KubeflowApi.url, experiment or "", auth)
-        return render_kubeflow(
-            config,
-            strict=strict,
-            api=api,
-            update_image=update_image or ASSET_UPDATE_IMAGE,
-            callback_image=callback_image,
-        )
+        image = update_image or ASSET_UPDATE_IMAGE
+        return render_kubeflow(config, strict=strict, api=api, update_image=image, callback_image=callback_image)
     from maxai.render.airflow import render_airflow
 
     return render_airflow(config, strict=strict)
