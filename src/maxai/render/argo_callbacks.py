@@ -36,6 +36,7 @@ from maxai.render.callback_steps import (
     has_task_callbacks,
     note_notifiers,
     pod_task_values,
+    run_arguments,
     run_callbacks,
     task_callbacks,
 )
@@ -171,14 +172,8 @@ def add_run_callbacks(
     for template in spec.templates or []:
         if template.name == dag_template and template.dag is not None:
             if add_task_hooks(template.dag.tasks, hooked, names, findings):
-                identity = [
-                    "--target",
-                    "argo",
-                    "--dag-id",
-                    config.dag_id,
-                    *(item for pair in run.items() for item in pair),
-                ]
-                hook_template = _template(TASK_CALLBACK_TEMPLATE, image, [*identity, *HOOK_ARGUMENTS], config)
+                arguments = [*run_arguments("argo", config.dag_id, run), *HOOK_ARGUMENTS]
+                hook_template = _template(TASK_CALLBACK_TEMPLATE, image, arguments, config)
                 hook_template.inputs = argo.Inputs(parameters=[argo.Parameter(name=name) for name in HOOK_INPUTS])
                 templates.append(hook_template)
             template.dag.tasks.extend(daemons)

@@ -144,10 +144,12 @@ def callback_image(
     return None
 
 
+def run_arguments(target: str, dag_id: str, run: dict[str, str]) -> list[str]:
+    """The entry point's arguments naming the run: the target, the DAG id, and ``run`` (option -> the target's
+    expression for it)."""
+    return ["--target", target, "--dag-id", dag_id, *(item for pair in run.items() for item in pair)]
+
+
 def callback_arguments(callbacks: list[Any], target: str, dag_id: str, run: dict[str, str]) -> list[str]:
-    """The entry point's arguments every call takes: what to call, and the run's identity (``run``: option ->
-    the target's expression for it)."""
-    arguments = ["--target", target, "--callbacks", json.dumps(callbacks, ensure_ascii=False), "--dag-id", dag_id]
-    for option, value in run.items():
-        arguments += [option, value]
-    return arguments
+    """The entry point's arguments every call takes: what to call, and the run (:func:`run_arguments`)."""
+    return ["--callbacks", json.dumps(callbacks, ensure_ascii=False), *run_arguments(target, dag_id, run)]

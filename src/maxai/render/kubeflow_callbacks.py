@@ -20,7 +20,13 @@ from typing import Any
 from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai.config.objective import ObjectiveConfig
-from maxai.render.callback_steps import CALLBACK_COMMAND, callback_image, note_notifiers, run_callbacks
+from maxai.render.callback_steps import (
+    CALLBACK_COMMAND,
+    callback_image,
+    note_notifiers,
+    run_arguments,
+    run_callbacks,
+)
 from maxai.render.environment import RUN_TYPE_PARAM
 from maxai.render.findings import Findings
 from maxai.render.places import Places
@@ -117,12 +123,16 @@ def add_exit_handler(
     pipeline.root.dag.tasks[EXIT_TASK].CopyFrom(exit_task)
     pipeline.components[f"comp-{GROUP}"].CopyFrom(group_component)
     pipeline.components[f"comp-{EXIT_TASK}"].CopyFrom(exit_component)
-    arguments = ["--target", "kubeflow", "--dag-id", config.dag_id, "--run-id", _placeholder("run_id")]
-    arguments += ["--run-type", _placeholder(RUN_TYPE_PARAM), "--task-final-status", _placeholder(STATUS_INPUT)]
-    # the schedule time is a recurring run's, else the run's creation (backend/src/v2/cmd/driver/main.go): a logical
-    # date only for a scheduled run given no date, which the entry point decides
-    arguments += ["--queued-at", _placeholder("create_time"), "--logical-date", _placeholder("schedule_time")]
-    arguments += ["--date-param", _placeholder(DATE_PARAM)]
+    run = {
+        "--run-id": _placeholder("run_id"),
+        "--run-type": _placeholder(RUN_TYPE_PARAM),
+        # the schedule time is a recurring run's, else the run's creation (backend/src/v2/cmd/driver/main.go): a
+        # logical date only for a scheduled run given no date, which the entry point decides
+        "--queued-at": _placeholder("create_time"),
+        "--logical-date": _placeholder("schedule_time"),
+        "--date-param": _placeholder(DATE_PARAM),
+    }
+    arguments = [*run_arguments("kubeflow", config.dag_id, run), "--task-final-status", _placeholder(STATUS_INPUT)]
     arguments += ["--on-success", json.dumps(callbacks.on_success, ensure_ascii=False)]
     arguments += ["--on-failure", json.dumps(callbacks.on_failure, ensure_ascii=False)]
     if callbacks.deadlines:

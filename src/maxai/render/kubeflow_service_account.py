@@ -11,6 +11,7 @@ with their namespace's ``default`` account, on Kubeflow they run with the run's.
 from __future__ import annotations
 
 from maxai.config.objective import ObjectiveConfig
+from maxai.render.callback_steps import pod_task_values
 from maxai.render.findings import Findings
 from maxai.render.places import Places
 
@@ -55,6 +56,5 @@ def run_service_account(config: ObjectiveConfig, places: Places, findings: Findi
 
 def named_service_account(config: ObjectiveConfig) -> str:
     """The service account the pod tasks name ('' if none; when they differ, ``run_service_account`` refuses)."""
-    return next(
-        (task.arguments[_KEY] for task in config.tasks if task.kind == "kubepod" and task.arguments.get(_KEY)), ""
-    )
+    accounts = pod_task_values(config, _KEY)
+    return accounts.pop() if len(accounts) == 1 else ""
