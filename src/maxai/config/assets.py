@@ -85,6 +85,11 @@ class AwaitedAsset:
     external: bool
 
 
+def is_asset_schedule(schedule: Any) -> bool:
+    """Whether a schedule waits for assets: the model, or its JSON dump (settings from the parse cache)."""
+    return isinstance(schedule, AssetSchedule | dict)
+
+
 def awaited_assets(schedule: Any) -> Iterator[AwaitedAsset]:
     """Every asset a schedule waits for, with where it is written. Accepts a model or its JSON dump."""
     if isinstance(schedule, AssetSchedule):

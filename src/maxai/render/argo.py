@@ -15,7 +15,7 @@ from typing import Any
 
 from hera.workflows import models as argo
 
-from maxai.config.assets import AssetSchedule
+from maxai.config.assets import is_asset_schedule
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.kinds.containers import ContainerStep
@@ -73,11 +73,6 @@ OUTPUTS_DIR = "/tmp/maxai/outputs"
 """Where a container step writes the values later steps take (Argo reads them as output parameters)."""
 
 
-def sensor_started(config: ObjectiveConfig) -> bool:
-    """Whether the objective is scheduled on assets: a WorkflowTemplate whose runs an Argo Events Sensor submits."""
-    return isinstance(config.dag.schedule, AssetSchedule | dict)  # a dict: from the parse cache
-
-
 def run_values(scheduled: bool, zone: str | None = None, on_assets: bool = False) -> dict[str, str]:
     """The run-dependent MAXAI_* variables as Argo expressions (evaluated when the workflow runs).
 
@@ -119,7 +114,7 @@ def _parameters(config: ObjectiveConfig) -> argo.Arguments:
         argo.Parameter(name=DATE_PARAM, value="", description=help_text[DATE_PARAM]),
         argo.Parameter(name=FORCE_PARAM, value="false", enum=["false", "true"], description=help_text[FORCE_PARAM]),
     ]
-    if sensor_started(config):
+    if is_asset_schedule(config.dag.schedule):
         parameters.append(
             argo.Parameter(
                 name=RUN_TYPE_PARAM, value="manual", enum=["manual", ASSET_TRIGGERED], description=RUN_TYPE_HELP
@@ -241,7 +236,9 @@ def _templates(
         **callback_template_names(config),
     }
     names = task_names(config, places, findings, reserved)
-    run = run_values(scheduled, run_date_zone(config.dag.partition, config.dag.timezone), sensor_started(config))
+    run = run_values(
+        scheduled, run_date_zone(config.dag.partition, config.dag.timezone), is_asset_schedule(config.dag.schedule)
+    )
     containers = container_steps(
         config,
         places,
@@ -307,7 +304,7 @@ def argo_documents(
     config = without_environment_connections(config, places)
     check_coverage(config, "argo", places, findings, spark)
     settings = config.dag
-    on_assets = sensor_started(config)
+    on_assets = is_asset_schedule(config.dag.schedule)
     scheduled = not on_assets and settings.schedule not in (None, "@once")
     name = objective_name(config, CRON_NAME_LIMIT if scheduled else 57)
     spec = argo.WorkflowSpec(

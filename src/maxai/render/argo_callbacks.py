@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from hera.workflows import models as argo
 
+from maxai.config.assets import is_asset_schedule
 from maxai.config.objective import ObjectiveConfig
 from maxai.errors import Problem
 from maxai.render.argo_task_hooks import HOOK_ARGUMENTS, HOOK_INPUTS, TASK_CALLBACK_TEMPLATE, add_task_hooks
@@ -132,7 +133,7 @@ def add_run_callbacks(
 ) -> None:
     """Add the exit handler, the deadline alerts' daemon tasks and the tasks' callback hooks to ``spec`` (templates,
     ``onExit``, DAG tasks, hooks, parallelism); refusals and notes go to ``findings``."""
-    from maxai.render.argo import run_values, sensor_started  # argo imports this module
+    from maxai.render.argo import run_values  # argo imports this module
 
     callbacks, hooked = run_callbacks(config), task_callbacks(config, places)
     if not callbacks and not hooked:
@@ -150,7 +151,7 @@ def add_run_callbacks(
         "--run-id": "{{workflow.name}}",
         "--queued-at": QUEUED_AT,
         "--logical-date": logical_date,
-        "--run-type": run_values(scheduled, on_assets=sensor_started(config))[ENV_RUN_TYPE],
+        "--run-type": run_values(scheduled, on_assets=is_asset_schedule(config.dag.schedule))[ENV_RUN_TYPE],
     }
     task_names = json.dumps({kubernetes_name(task.name): task.name for task in config.tasks}, ensure_ascii=False)
     ended = ["--state", "{{workflow.status}}", "--failures", "{{workflow.failures}}", "--task-names", task_names]

@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2 as ir
 
 from maxai import __version__
-from maxai.config.assets import AssetSchedule
+from maxai.config.assets import is_asset_schedule
 from maxai.config.objective import ObjectiveConfig, ResolvedTask
 from maxai.config.schedule import CRON_PRESETS
 from maxai.kinds.containers import ContainerStep
@@ -366,7 +366,7 @@ def kubeflow_documents(
     documents = [json_format.MessageToDict(pipeline)]
     if platform:
         documents.append({"platforms": {"kubernetes": {"deploymentSpec": {"executors": platform}}}})
-    if isinstance(config.dag.schedule, AssetSchedule | dict):  # a dict: from the parse cache
+    if is_asset_schedule(config.dag.schedule):
         account = named_service_account(config)
         name = objective_name(config)
         documents.append(kubeflow_sensor(config, name, documents, api, account, places, findings))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from maxai.config.assets import AssetSchedule, schedule_json
+from maxai.config.assets import is_asset_schedule, schedule_json
 from maxai.config.layout import DAG_CALLBACKS, TASK_CALLBACKS
 from maxai.config.objective import ObjectiveConfig
 from maxai.render.run_params import params_note, params_refusal
@@ -74,7 +74,7 @@ def _schedule_refusal(value: Any, target: str) -> str | None:
 
 def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
     """Assets are rendered as an Argo Events Sensor; assets *or* a cron (Airflow's AssetOrTimeSchedule) are not."""
-    if isinstance(value, AssetSchedule | dict):  # a dict: the settings came from the parse cache
+    if is_asset_schedule(value):
         if schedule_json(value).get("cron") is not None:
             return (
                 "an asset schedule with a cron (Airflow's AssetOrTimeSchedule) is not rendered: Argo would need a "
@@ -86,7 +86,7 @@ def _argo_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
 
 def _kubeflow_schedule_refusal(value: Any, _config: ObjectiveConfig) -> str | None:
     """Assets are rendered as an Argo Events Sensor creating runs; assets *or* a cron are not."""
-    if isinstance(value, AssetSchedule | dict) and schedule_json(value).get("cron") is not None:
+    if is_asset_schedule(value) and schedule_json(value).get("cron") is not None:
         return (
             "an asset schedule with a cron (Airflow's AssetOrTimeSchedule) is not rendered: Kubeflow would need a "
             "recurring run and a Sensor creating runs of the same pipeline; remove 'cron' or the assets"
