@@ -30,6 +30,7 @@ from maxai.render.argo_task_hooks import HOOK_ARGUMENTS, HOOK_INPUTS, TASK_CALLB
 from maxai.render.callback_steps import (
     CALLBACK_COMMAND,
     NOTIFIER_NOTE,
+    Deadline,
     RunCallbacks,
     TaskCallback,
     callback_arguments,
@@ -168,7 +169,7 @@ def add_run_callbacks(
     if exit_steps:
         templates.append(argo.Template(name=EXIT_TEMPLATE, steps=[argo.ParallelSteps(root=exit_steps)]))
         spec.on_exit = EXIT_TEMPLATE
-    daemons = _deadline_tasks(config, scheduled, image, run, places, findings, templates)
+    daemons = _deadline_tasks(config, callbacks.deadlines, scheduled, image, run, places, findings, templates)
     names = {task.name: kubernetes_name(task.name) for task in config.tasks}
     for template in spec.templates or []:
         if template.name == dag_template and template.dag is not None:
@@ -185,6 +186,7 @@ def add_run_callbacks(
 
 def _deadline_tasks(
     config: ObjectiveConfig,
+    deadlines: list[Deadline],
     scheduled: bool,
     image: str,
     run: dict[str, str],
@@ -193,7 +195,7 @@ def _deadline_tasks(
     templates: list[argo.Template],
 ) -> list[argo.DAGTask]:
     tasks = []
-    for index, deadline in enumerate(run_callbacks(config).deadlines):
+    for index, deadline in enumerate(deadlines):
         if deadline.reference == "dagrun_logical_date" and not scheduled:
             findings.note(
                 places.dag(
