@@ -3,7 +3,8 @@ maxai import: the way out of maxai, and a reference for what ``build_dag`` does.
 
 The file is written from the DAG ``build_dag`` builds (every DAG argument that differs from Airflow's default,
 every operator's keyword arguments), then executed and compared with that DAG: if anything differs, nothing is
-written. Code paths and the data folder (``MAXAI_DATA_DIR``) are those of the machine that renders, as they
+written. A task of maxai's own operators (a container kind's, such as the model kind's) becomes a pod running the
+kind's container step (airflow_pods); for it, the arguments every operator takes are compared. Code paths and the data folder (``MAXAI_DATA_DIR``) are those of the machine that renders, as they
 are for ``build_dag`` when the dag-processor parses the one-line dag.py there.
 """
 
