@@ -35,6 +35,7 @@ from maxai.render.callback_steps import (
     TaskCallback,
     callback_arguments,
     callback_image,
+    first_callback_place,
     has_task_callbacks,
     note_notifiers,
     pod_task_values,
@@ -92,16 +93,6 @@ def _template(name: str, image: str, arguments: list[str], config: ObjectiveConf
     )
 
 
-def _first_place(callbacks: RunCallbacks, hooked: list[TaskCallback], places: Places) -> Callable[[str], Problem]:
-    """Where the first callback is set: the place to name when there is no image to run it."""
-    if callbacks.on_success or callbacks.on_failure:
-        first = "on_failure_callback" if callbacks.on_failure else "on_success_callback"
-        return functools.partial(places.dag, (first,))
-    if callbacks.deadlines:
-        return functools.partial(places.dag, callbacks.deadlines[0].path)
-    return hooked[0].place
-
-
 def _refuse_argo_expressions(
     callbacks: RunCallbacks, hooked: list[TaskCallback], places: Places, findings: Findings
 ) -> None:
@@ -144,7 +135,7 @@ def add_run_callbacks(
     for callback in hooked:
         if any(isinstance(named, dict) and "notifier" in named for named in callback.callbacks):
             findings.note(callback.place(f"not in the Argo Workflows output as on Airflow: {NOTIFIER_NOTE}"))
-    image = callback_image(config, image_option, _first_place(callbacks, hooked, places), findings)
+    image = callback_image(config, image_option, first_callback_place(callbacks, hooked, places), findings)
     if image is None:
         return
     logical_date = _logical_date(scheduled)

@@ -124,6 +124,18 @@ def pod_task_values(config: ObjectiveConfig, key: str) -> set[str]:
     return {str(task.arguments[key]) for task in config.tasks if task.kind == "kubepod" and task.arguments.get(key)}
 
 
+def first_callback_place(
+    callbacks: RunCallbacks, hooked: list[TaskCallback], places: Places
+) -> Callable[[str], Problem]:
+    """Where the first callback is set: the place to name when there is no image to run it."""
+    if callbacks.on_success or callbacks.on_failure:
+        first = "on_failure_callback" if callbacks.on_failure else "on_success_callback"
+        return functools.partial(places.dag, (first,))
+    if callbacks.deadlines:
+        return functools.partial(places.dag, callbacks.deadlines[0].path)
+    return hooked[0].place
+
+
 def callback_image(
     config: ObjectiveConfig, given: str | None, place: Callable[[str], Problem], findings: Findings
 ) -> str | None:

@@ -23,6 +23,7 @@ from maxai.config.objective import ObjectiveConfig
 from maxai.render.callback_steps import (
     CALLBACK_COMMAND,
     callback_image,
+    first_callback_place,
     note_notifiers,
     run_arguments,
     run_callbacks,
@@ -108,12 +109,7 @@ def add_exit_handler(
     if not callbacks:
         return
     note_notifiers(callbacks, "Kubeflow Pipelines", places, findings)
-    first: tuple[str | int, ...] = ("on_success_callback",)
-    if callbacks.deadlines:
-        first = callbacks.deadlines[0].path
-    if callbacks.on_failure:
-        first = ("on_failure_callback",)
-    image = callback_image(config, image_option, lambda message: places.dag(first, message), findings)
+    image = callback_image(config, image_option, first_callback_place(callbacks, [], places), findings)
     if image is None:
         return
     group_task, group_component = _group(pipeline)
